@@ -1,0 +1,105 @@
+/**
+ * prodloop's configuration: `cdk.json` context key `prodloop`, validated at synth time, handed to every
+ * function as the PRODLOOP_CONFIG environment variable and validated again at cold start.
+ */
+import { z } from 'zod';
+import { ConfigError } from './errors.ts';
+
+const repository = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'must be "owner/name", e.g. "acme/shop"');
+
+export const codePathRule = z.object({
+  /** The service the code paths belong to (deploy events name it). */
+  service: z.string().min(1),
+  /** Alarms whose name starts with one of these map to this service. */
+  alarmNamePrefixes: z.array(z.string().min(1)).default([]),
+  /** Alarms on metrics with one of these namespaces map to this service. */
+  namespaces: z.array(z.string().min(1)).default([]),
+  /** Glob patterns of the code the service is built from. */
+  paths: z.array(z.string().min(1)).min(1),
+  /** Historically high blast radius: issues on these paths are Tier 2. */
+  highBlastRadius: z.boolean().default(false),
+});
+export type CodePathRule = z.infer<typeof codePathRule>;
+
+export const prodloopConfig = z
+  .object({
+    /** The repository issues are filed in. */
+    githubRepository: repository,
+    /** Secrets Manager secret holding the GitHub token (plain string, or JSON with a `token` key). */
+    githubTokenSecretName: z.string().min(1).default('prodloop/github-token'),
+    /** Base URL of the GitHub REST API (GitHub Enterprise Server users change it). */
+    githubApiUrl: z.string().url().default('https://api.github.com'),
+    watchedAlarms: z
+      .object({
+        namePrefixes: z.array(z.string().min(1)).default([]),
+        /** Alarms carrying one of these tags (key and value) are watched too. */
+        tags: z.array(z.object({ key: z.string().min(1), value: z.string() })).default([]),
+      })
+      .refine((w) => w.namePrefixes.length > 0 || w.tags.length > 0, {
+        message: 'name at least one alarm name prefix or tag to watch',
+      }),
+    codePaths: z.array(codePathRule).default([]),
+    /** Dimension that carries the tenant id; alarms differing only in it are one lineage. */
+    tenantDimension: z.string().min(1).default('TenantId'),
+    thresholds: z
+      .object({
+        /** The shift must last this long before prodloop acts. */
+        minDurationMinutes: z.number().positive().default(10),
+        /** Fraction of active tenants affected before an issue is actionable. */
+        minBreadth: z.number().min(0).max(1).default(0.05),
+        /** Shift size over baseline noise (z-score) before the signal counts at all. */
+        minSignalToNoise: z.number().positive().default(3),
+        /** Minutes before the onset in which a deploy counts as a suspect. */
+        deployLookbackMinutes: z.number().positive().default(120),
+      })
+      .default({ minDurationMinutes: 10, minBreadth: 0.05, minSignalToNoise: 3, deployLookbackMinutes: 120 }),
+    /** Consecutive iterations without improvement before escalating. */
+    iterationCap: z.number().int().min(1).max(20).default(3),
+    /** Default cost budget per lineage, USD. */
+    defaultBudgetUsd: z.number().positive().default(50),
+    /** prodloop's own estimate of one iteration's cost (agent run, CI, state transitions), USD. */
+    iterationCostUsd: z.number().min(0).default(5),
+    validation: z
+      .object({
+        /** Seconds between two evaluations after a fix deploy. */
+        intervalSeconds: z.number().int().min(1).default(300),
+        /** Consecutive recovered evaluations before the issue is closed. */
+        recoveredEvaluations: z.number().int().min(1).default(3),
+        /** Evaluations after which an undecided validation escalates as inconclusive. */
+        maxEvaluations: z.number().int().min(1).default(36),
+      })
+      .default({ intervalSeconds: 300, recoveredEvaluations: 3, maxEvaluations: 36 }),
+    /** Dry run: issues and pages go to the audit trail and the outbox only. On until a human turns it off. */
+    shadowMode: z.boolean().default(true),
+    escalationEmails: z.array(z.string().email()).default([]),
+    handoff: z
+      .object({
+        labels: z.array(z.string().min(1)).default(['prodloop', 'agent-ready']),
+        assignees: z.array(z.string().min(1)).default([]),
+      })
+      .default({ labels: ['prodloop', 'agent-ready'], assignees: [] }),
+  })
+  .strict();
+export type ProdloopConfig = z.infer<typeof prodloopConfig>;
+export type ProdloopConfigInput = z.input<typeof prodloopConfig>;
+
+/** Parses configuration, or throws a ConfigError listing every problem with its path. */
+export function parseConfig(raw: unknown, origin = 'prodloop configuration'): ProdloopConfig {
+  const result = prodloopConfig.safeParse(raw);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => `  - ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n');
+  throw new ConfigError(`${origin} is invalid:\n${problems}`);
+}
+
+/** The service and code paths an alarm maps to, by name prefix first, then by metric namespace. */
+export function codePathsFor(
+  config: ProdloopConfig,
+  alarm: { alarmName: string; namespaces: readonly string[] },
+): CodePathRule | undefined {
+  return (
+    config.codePaths.find((r) => r.alarmNamePrefixes.some((p) => alarm.alarmName.startsWith(p))) ??
+    config.codePaths.find((r) => r.namespaces.some((n) => alarm.namespaces.includes(n)))
+  );
+}

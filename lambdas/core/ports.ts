@@ -1,0 +1,147 @@
+/**
+ * Ports: what the core needs from the outside world. Each has a real adapter (AWS, GitHub) and a
+ * local one (DynamoDB Local is real, the rest write to an outbox folder or replay files).
+ */
+import type { AuditEvent, Decision, IssueRef, Lineage, LineageStatus, QuarantineLock, RecordedDeploy, Verdict } from './lineage.ts';
+import type { AlarmSignal, DeploySignal, HealthSignal, MetricRef } from './signals.ts';
+
+export interface OpenLineageInput {
+  readonly lineageId: string;
+  readonly signal: AlarmSignal;
+  readonly service?: string;
+  readonly codePaths: readonly string[];
+  readonly budgetUsd: number;
+  readonly at: string;
+}
+
+export type OpenLineageResult =
+  /** A new lineage (or a new generation of a closed one): start an execution with this name. */
+  | { readonly started: true; readonly lineage: Lineage; readonly executionName: string }
+  /** The lineage is already in flight: nothing new starts. */
+  | { readonly started: false; readonly lineage: Lineage };
+
+export interface ChargeInput {
+  readonly lineageId: string;
+  readonly costUsd: number;
+  /** Count this charge as one more iteration without improvement. */
+  readonly iteration: boolean;
+  readonly reason: string;
+  readonly at: string;
+  /** Idempotency key: a retried charge with the same key is applied once. */
+  readonly chargeId: string;
+}
+
+export interface ChargeResult {
+  readonly lineage: Lineage;
+  readonly applied: boolean;
+  readonly budgetSpent: boolean;
+  readonly iterationCapReached: boolean;
+}
+
+export interface LineageStore {
+  /**
+   * Opens a lineage by conditional write: creates it, or starts a new generation of a resolved,
+   * escalated, observing or ignored one; an in-flight lineage is returned unchanged with started=false.
+   * Concurrent calls for one lineage start exactly one execution.
+   */
+  openLineage(input: OpenLineageInput): Promise<OpenLineageResult>;
+  getLineage(lineageId: string): Promise<Lineage | undefined>;
+  listLineages(): Promise<Lineage[]>;
+  /** Conditional status change; throws ConflictError when the current status is not one of `from`. */
+  transition(
+    lineageId: string,
+    change: { from: readonly LineageStatus[]; to: LineageStatus; at: string; actor: string; action: string; detail?: Record<string, unknown> },
+  ): Promise<Lineage>;
+  recordIssue(lineageId: string, issue: IssueRef, at: string): Promise<Lineage>;
+  /** Stores the task token and moves the lineage to awaiting-fix. */
+  awaitFix(lineageId: string, taskToken: string, at: string): Promise<Lineage>;
+  /** Lineages awaiting a fix for a service (any service when omitted). */
+  findAwaitingFix(service?: string): Promise<Lineage[]>;
+  /**
+   * Takes the task token of an awaiting lineage and moves it to validating, by conditional write:
+   * of two concurrent deploy events, one gets the token and the other undefined.
+   */
+  claimTaskToken(lineageId: string, at: string, deployId: string): Promise<string | undefined>;
+  /** Adds cost (and an iteration) by conditional write; idempotent per chargeId. */
+  charge(input: ChargeInput, limits: { iterationCap: number }): Promise<ChargeResult>;
+  /** Resets the iteration count (and optionally the spend) on a human's word; audited. */
+  resetBudget(lineageId: string, by: { actor: string; reason: string; at: string; budgetUsd?: number }): Promise<Lineage>;
+  appendAudit(event: AuditEvent): Promise<void>;
+  auditTrail(lineageId: string): Promise<AuditEvent[]>;
+
+  /** Records a deploy once (idempotent on deployId and status); returns false for a duplicate. */
+  recordDeploy(deploy: DeploySignal, recordedAt: string): Promise<boolean>;
+  /** Deploys of a service that finished between `from` and `to`, oldest first. */
+  deploysBetween(service: string, from: string, to: string): Promise<RecordedDeploy[]>;
+  recordHealthEvent(event: HealthSignal): Promise<boolean>;
+
+  /** Locks every path in one transaction; paths already locked keep their first lock. */
+  lockPaths(locks: readonly QuarantineLock[]): Promise<QuarantineLock[]>;
+  listLocks(): Promise<QuarantineLock[]>;
+  /** Lifts a lock on a human's word; audited under the lock's lineage. */
+  liftLock(path: string, by: { actor: string; reason: string; at: string }): Promise<QuarantineLock>;
+
+  /** Claims an idempotency key; false when it was claimed before (within its TTL). */
+  claimOnce(key: string, ttlSeconds: number, at: string): Promise<boolean>;
+}
+
+export interface IssueDraft {
+  readonly lineageId: string;
+  readonly kind: 'issue' | 'observation';
+  readonly title: string;
+  readonly body: string;
+  readonly labels: readonly string[];
+  readonly assignees: readonly string[];
+}
+
+export interface IssueTracker {
+  /** Files the issue, or finds the one already filed for the lineage (by its marker) and returns it. */
+  fileIssue(draft: IssueDraft): Promise<IssueRef>;
+  comment(issue: IssueRef, body: string): Promise<void>;
+  close(issue: IssueRef, comment: string): Promise<void>;
+  /** Replaces labels and body, e.g. when a re-evaluation changes the priority. */
+  update(issue: IssueRef, change: { body?: string; labels?: readonly string[] }): Promise<void>;
+}
+
+export interface EscalationMessage {
+  readonly lineageId: string;
+  readonly subject: string;
+  readonly text: string;
+  readonly reason: 'iteration-cap' | 'budget-spent' | 'inconclusive' | 'andon' | 'failure';
+}
+
+export interface Notifier {
+  escalate(message: EscalationMessage): Promise<void>;
+}
+
+export interface Point {
+  readonly at: string;
+  readonly value: number;
+}
+
+export interface MetricSource {
+  /** Values of the alarm's metric (or its expression) between two instants, oldest first. */
+  series(metric: readonly MetricRef[], from: string, to: string): Promise<Point[]>;
+  /** Tenants with data in the window, and those among them in breach. */
+  tenants(metric: readonly MetricRef[], tenantDimension: string, from: string, to: string): Promise<{ active: number; affected: number }>;
+}
+
+export interface Workflow {
+  /** Starts the lineage execution; a second start with the same name is a no-op. */
+  start(executionName: string, input: unknown): Promise<void>;
+  resume(taskToken: string, output: unknown): Promise<void>;
+}
+
+export type ProdloopEventType = 'Lineage Opened' | 'Issue Filed' | 'Fix Validated' | 'Andon Pulled' | 'Escalated';
+
+export interface EventPublisher {
+  publish(detailType: ProdloopEventType, detail: Record<string, unknown>): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+export type { Decision, Verdict };

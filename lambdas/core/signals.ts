@@ -1,0 +1,117 @@
+/** Normalized signals: what ingestion makes of any incoming event. zod schemas are the contract. */
+import { z } from 'zod';
+
+export const isoDate = z.string().datetime({ offset: true });
+
+export const metricRef = z.object({
+  /** Metric-math query id, when the alarm uses metric math. */
+  id: z.string().optional(),
+  namespace: z.string().optional(),
+  metricName: z.string().optional(),
+  dimensions: z.record(z.string(), z.string()).default({}),
+  stat: z.string().optional(),
+  periodSeconds: z.number().int().positive().optional(),
+  /** Metric-math or anomaly-detection expression. */
+  expression: z.string().optional(),
+  returnData: z.boolean().optional(),
+});
+export type MetricRef = z.infer<typeof metricRef>;
+
+export const alarmState = z.enum(['ALARM', 'OK', 'INSUFFICIENT_DATA']);
+export type AlarmState = z.infer<typeof alarmState>;
+
+export const alarmVariant = z.enum(['single-metric', 'metric-math', 'anomaly-band', 'composite']);
+export type AlarmVariant = z.infer<typeof alarmVariant>;
+
+export const alarmSignal = z.object({
+  kind: z.literal('alarm'),
+  source: z.enum(['eventbridge', 'sns']),
+  alarmName: z.string().min(1),
+  alarmArn: z.string().optional(),
+  account: z.string().optional(),
+  region: z.string().optional(),
+  state: alarmState,
+  previousState: alarmState.optional(),
+  reason: z.string().default(''),
+  /** When the state changed (the event's time), ISO 8601. */
+  at: isoDate,
+  variant: alarmVariant,
+  metrics: z.array(metricRef).default([]),
+  /** Composite alarms: the alarms named in the rule, and those whose state triggered it. */
+  childAlarms: z.array(z.string()).default([]),
+  /** The tenant the alarm is about, when the configured tenant dimension is present. */
+  tenant: z.string().optional(),
+  /** Stable fingerprint of the problem (metric and dimensions minus the tenant dimension). */
+  fingerprint: z.string().min(1),
+});
+export type AlarmSignal = z.infer<typeof alarmSignal>;
+
+export const dependencyChange = z.object({
+  name: z.string().min(1),
+  from: z.string().optional(),
+  to: z.string().optional(),
+});
+export type DependencyChange = z.infer<typeof dependencyChange>;
+
+export const deployStatus = z.enum(['started', 'succeeded', 'failed', 'rolled-back']);
+export type DeployStatus = z.infer<typeof deployStatus>;
+
+export const deploySignal = z.object({
+  kind: z.literal('deploy'),
+  source: z.enum(['codedeploy', 'ecs', 'cloudformation', 'custom']),
+  /** Unique per deploy (idempotency key together with the status). */
+  deployId: z.string().min(1),
+  service: z.string().min(1),
+  environment: z.string().optional(),
+  status: deployStatus,
+  at: isoDate,
+  commitSha: z.string().optional(),
+  previousSha: z.string().optional(),
+  prNumbers: z.array(z.number().int().positive()).default([]),
+  changedPaths: z.array(z.string()).default([]),
+  dependencyChanges: z.array(dependencyChange).default([]),
+  /** Canary or cohort label of the new version, when the deploy is progressive. */
+  cohort: z.string().optional(),
+  region: z.string().optional(),
+  account: z.string().optional(),
+});
+export type DeploySignal = z.infer<typeof deploySignal>;
+
+export const githubSignal = z.object({
+  kind: z.literal('github'),
+  event: z.enum(['issues', 'pull_request', 'issue_comment']),
+  action: z.string(),
+  repository: z.string(),
+  number: z.number().int().positive(),
+  title: z.string(),
+  state: z.string().optional(),
+  merged: z.boolean().optional(),
+  /** Lineage ids referenced by the body (metadata block or `Prodloop-Lineage:` trailer). */
+  lineageRefs: z.array(z.string()).default([]),
+  /** Issue numbers the body closes (closing keywords). */
+  closes: z.array(z.number().int().positive()).default([]),
+  author: z.string().optional(),
+  at: isoDate,
+});
+export type GithubSignal = z.infer<typeof githubSignal>;
+
+export const healthSignal = z.object({
+  kind: z.literal('health'),
+  service: z.string(),
+  eventTypeCode: z.string(),
+  category: z.string().optional(),
+  region: z.string().optional(),
+  status: z.string().optional(),
+  at: isoDate,
+  eventArn: z.string(),
+});
+export type HealthSignal = z.infer<typeof healthSignal>;
+
+export const signal = z.discriminatedUnion('kind', [alarmSignal, deploySignal, githubSignal, healthSignal]);
+export type Signal = z.infer<typeof signal>;
+
+/** The result of parsing an event: a signal, a deliberate skip (with reason) or a rejection (with reason). */
+export type ParseResult<T> =
+  | { readonly outcome: 'accepted'; readonly signal: T }
+  | { readonly outcome: 'ignored'; readonly reason: string }
+  | { readonly outcome: 'rejected'; readonly reason: string };

@@ -1,0 +1,4 @@
+/** escalate: placeholder until the handler lands. */
+export const handler = async (): Promise<never> => {
+  throw new Error('escalate is not implemented yet');
+};

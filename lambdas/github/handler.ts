@@ -1,0 +1,4 @@
+/** github: placeholder until the handler lands. */
+export const handler = async (): Promise<never> => {
+  throw new Error('github is not implemented yet');
+};
