@@ -5,9 +5,7 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
 
-const repository = z
-  .string()
-  .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'must be "owner/name", e.g. "acme/shop"');
+const repository = z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'must be "owner/name", e.g. "acme/shop"');
 
 export const codePathRule = z.object({
   /** The service the code paths belong to (deploy events name it). */

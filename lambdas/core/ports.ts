@@ -50,7 +50,14 @@ export interface LineageStore {
   /** Conditional status change; throws ConflictError when the current status is not one of `from`. */
   transition(
     lineageId: string,
-    change: { from: readonly LineageStatus[]; to: LineageStatus; at: string; actor: string; action: string; detail?: Record<string, unknown> },
+    change: {
+      from: readonly LineageStatus[];
+      to: LineageStatus;
+      at: string;
+      actor: string;
+      action: string;
+      detail?: Record<string, unknown>;
+    },
   ): Promise<Lineage>;
   recordIssue(lineageId: string, issue: IssueRef, at: string): Promise<Lineage>;
   /** Stores the task token and moves the lineage to awaiting-fix. */
