@@ -66,8 +66,10 @@ async function waitUntilListening(endpoint: string, child: ChildProcess, timeout
   throw new Error(`DynamoDB Local did not start within ${timeoutMs} ms: ${String(lastError)}`);
 }
 
-export async function startDynamoDbLocal(options: { dir?: string; port?: number } = {}): Promise<RunningDynamoDbLocal> {
+/** Starts DynamoDB Local: in memory by default, or persisted in `dbPath` (one shared database file). */
+export async function startDynamoDbLocal(options: { dir?: string; port?: number; dbPath?: string } = {}): Promise<RunningDynamoDbLocal> {
   const dir = installDynamoDbLocal(options.dir);
+  if (options.dbPath) mkdirSync(options.dbPath, { recursive: true });
   const port = options.port ?? (await freePort());
   const child = spawn(
     'java',
@@ -76,7 +78,7 @@ export async function startDynamoDbLocal(options: { dir?: string; port?: number 
       '-Xmx1g',
       '-jar',
       join(dir, 'DynamoDBLocal.jar'),
-      '-inMemory',
+      ...(options.dbPath ? ['-dbPath', options.dbPath, '-sharedDb'] : ['-inMemory']),
       '-disableTelemetry',
       '-port',
       String(port),

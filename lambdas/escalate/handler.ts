@@ -1,4 +1,17 @@
-/** escalate: placeholder until the handler lands. */
-export const handler = async (): Promise<never> => {
-  throw new Error('escalate is not implemented yet');
-};
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { EventBridgePublisher } from '#adapters/eventbridge';
+import { requireEnv, runtime } from '#adapters/runtime';
+import { SnsNotifier } from '#adapters/sns';
+import { makeEscalate } from './app.ts';
+
+const { env, logger, store, clock } = runtime();
+const app = makeEscalate({
+  store,
+  clock,
+  logger,
+  notifier: new SnsNotifier(new SNSClient({}), requireEnv(env.TOPIC_ARN, 'TOPIC_ARN')),
+  events: new EventBridgePublisher(new EventBridgeClient({}), requireEnv(env.EVENT_BUS_NAME, 'EVENT_BUS_NAME')),
+});
+
+export const handler = async (event: unknown) => app(event);

@@ -1,0 +1,308 @@
+/**
+ * Runs one scenario end to end on this machine: DynamoDB Local, the real ASL through
+ * aws-local-stepfunctions with the real handler cores, the scenario's series replayed on a simulated
+ * clock, and GitHub and SNS writes to an outbox folder.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDbLineageStore } from '#adapters/dynamodb-store';
+import { ensureTable } from '#adapters/dynamodb-table';
+import { OutboxIssueTracker, OutboxNotifier } from '#adapters/outbox';
+import { parseConfig } from '#core/config';
+import type { Deps, LoggerLike, ParkingLot } from '#core/deps';
+import type { Decision, IssueRef } from '#core/lineage';
+import type { EventPublisher, ProdloopEventType } from '#core/ports';
+import type { Evaluation } from '#core/validate';
+import { makeEscalate } from '../../lambdas/escalate/app.ts';
+import { makeGithub } from '../../lambdas/github/app.ts';
+import { makeIngestAlarm } from '../../lambdas/ingest-alarm/app.ts';
+import { makeLineage } from '../../lambdas/lineage/app.ts';
+import { makeRecordDeploy } from '../../lambdas/record-deploy/app.ts';
+import { makeTriage } from '../../lambdas/triage/app.ts';
+import { makeValidate } from '../../lambdas/validate/app.ts';
+import { type Scenario, localDefaultConfig, ReplayMetricSource, SimClock } from './scenario.ts';
+import { type ExecutionRecord, LocalWorkflow, type StateTransition } from './state-machine.ts';
+
+export interface TimelineEntry {
+  readonly at: string;
+  readonly kind: string;
+  readonly text: string;
+}
+
+export interface ScenarioResult {
+  readonly scenario: string;
+  readonly description: string;
+  readonly lineageId?: string;
+  readonly executionName?: string;
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'WAITING' | 'NOT_STARTED';
+  readonly decision?: Decision['kind'];
+  readonly tier?: 1 | 2;
+  readonly priority?: string;
+  readonly attribution?: string;
+  readonly confidence?: number;
+  readonly reasons: string[];
+  readonly verdicts: string[];
+  readonly issuesFiled: { number: number; kind: string; url: string }[];
+  readonly andon: boolean;
+  readonly locks: string[];
+  readonly escalations: string[];
+  readonly path: string[];
+  readonly timeline: TimelineEntry[];
+  readonly expectations: { readonly passed: boolean; readonly failures: string[] };
+  readonly outbox: string;
+}
+
+const quietLogger: LoggerLike = { info() {}, warn() {}, error() {} };
+
+export function alarmEvent(s: Scenario, at: Date): Record<string, unknown> {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'CloudWatch Alarm State Change',
+    source: 'aws.cloudwatch',
+    account: '123456789012',
+    time: at.toISOString(),
+    region: 'us-east-1',
+    resources: [`arn:aws:cloudwatch:us-east-1:123456789012:alarm:${s.alarm.name}`],
+    detail: {
+      alarmName: s.alarm.name,
+      state: { value: 'ALARM', reason: `Threshold Crossed: ${s.alarm.metricName} above threshold`, timestamp: at.toISOString() },
+      previousState: { value: 'OK', reason: 'Threshold not crossed', timestamp: new Date(at.getTime() - 3_600_000).toISOString() },
+      configuration: {
+        metrics: [
+          {
+            id: 'm1',
+            metricStat: { metric: { namespace: s.alarm.namespace, name: s.alarm.metricName, dimensions: s.alarm.dimensions }, period: s.alarm.periodSeconds, stat: s.alarm.stat },
+            returnData: true,
+          },
+        ],
+      },
+    },
+  };
+}
+
+export function deployFinishedEvent(d: {
+  id: string;
+  service: string;
+  changedPaths: string[];
+  prNumbers: number[];
+  commitSha?: string;
+  dependencyChanges?: { name: string; from?: string; to?: string }[];
+  at: Date;
+}): Record<string, unknown> {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Deploy Finished',
+    source: 'prodloop.ci',
+    account: '123456789012',
+    time: d.at.toISOString(),
+    region: 'us-east-1',
+    resources: [],
+    detail: {
+      deployId: d.id,
+      service: d.service,
+      environment: 'prod',
+      commitSha: d.commitSha ?? `${d.id.replace(/[^0-9a-f]/g, '')}0000000`.slice(0, 7).padEnd(7, 'a'),
+      prNumbers: d.prNumbers,
+      changedPaths: d.changedPaths,
+      dependencyChanges: d.dependencyChanges ?? [],
+      status: 'succeeded',
+      finishedAt: d.at.toISOString(),
+    },
+  };
+}
+
+function mergeConfig(overrides: Record<string, unknown>) {
+  const merged: Record<string, unknown> = { ...localDefaultConfig };
+  for (const [k, v] of Object.entries(overrides)) {
+    const base = merged[k];
+    merged[k] = base && typeof base === 'object' && !Array.isArray(base) && v && typeof v === 'object' && !Array.isArray(v) ? { ...base, ...v } : v;
+  }
+  return parseConfig(merged, 'scenario configuration');
+}
+
+export interface RunOptions {
+  readonly client: DynamoDBClient;
+  readonly outboxRoot: string;
+  readonly tableName?: string;
+}
+
+export async function runScenario(s: Scenario, options: RunOptions): Promise<ScenarioResult> {
+  const config = mergeConfig(s.config);
+  const tableName = options.tableName ?? `prodloop-local-${s.name}-${randomUUID().slice(0, 8)}`;
+  await ensureTable(options.client, tableName);
+  const outbox = join(options.outboxRoot, s.name);
+  rmSync(outbox, { recursive: true, force: true });
+  mkdirSync(outbox, { recursive: true });
+
+  const start = Date.parse(s.series.start);
+  const clock = new SimClock(new Date(start + (s.series.onsetMinute + s.alarm.delayMinutes) * 60_000));
+  const metrics = new ReplayMetricSource(s, clock);
+  const store = new DynamoDbLineageStore({ client: options.client, tableName });
+  const tracker = new OutboxIssueTracker(outbox);
+  const notifier = new OutboxNotifier(outbox);
+  const timeline: TimelineEntry[] = [];
+  const note = (kind: string, text: string) => timeline.push({ at: clock.now().toISOString(), kind, text });
+  const published: { type: ProdloopEventType; detail: Record<string, unknown> }[] = [];
+  const events: EventPublisher = {
+    async publish(type, detail) {
+      published.push({ type, detail });
+    },
+  };
+  const parking: ParkingLot = {
+    async park(event, reason, source) {
+      mkdirSync(join(outbox, 'parked'), { recursive: true });
+      writeFileSync(join(outbox, 'parked', `${Date.now()}-${randomUUID().slice(0, 8)}.json`), JSON.stringify({ source, reason, event }, null, 2));
+    },
+  };
+  const deps: Deps = { config, store, tracker, notifier, metrics, workflow: undefined as never, events, parking, clock, logger: quietLogger };
+
+  const decisions = new Map<string, Decision>();
+  let awaiting: (() => void) | undefined;
+  const nextAwait = () => new Promise<void>((resolve) => (awaiting = resolve));
+  const validate = makeValidate(deps);
+  const workflow = new LocalWorkflow({
+    functions: {
+      triage: makeTriage(deps),
+      github: makeGithub(deps),
+      lineage: makeLineage(deps),
+      // The Wait before each evaluation takes no real time locally; the simulated clock moves instead.
+      validate: async (event) => {
+        const seconds = (event as { settings?: { validationIntervalSeconds?: number } }).settings?.validationIntervalSeconds ?? 0;
+        clock.advance(seconds);
+        return validate(event);
+      },
+      escalate: makeEscalate(deps),
+    },
+    onTask: (t) => describeTask(t, note, decisions),
+    onAwaitToken: () => awaiting?.(),
+  });
+  const world = { ...deps, workflow };
+  const ingest = makeIngestAlarm(world);
+  const recordDeploy = makeRecordDeploy(world);
+
+  for (const d of [...s.deploys].sort((a, b) => a.minute - b.minute)) {
+    const at = metrics.atMinute(d.minute);
+    await recordDeploy(deployFinishedEvent({ ...d, at }));
+    timeline.push({ at: at.toISOString(), kind: 'deploy', text: `${d.id} of ${d.service} shipped ${describeChange(d)}` });
+  }
+  timeline.push({ at: metrics.atMinute(s.series.onsetMinute).toISOString(), kind: 'onset', text: `${s.alarm.metricName} moves to ${s.series.level}× baseline (${s.series.baseline})` });
+
+  let waitForToken = nextAwait();
+  const ingested = await ingest(alarmEvent(s, clock.now()));
+  note('alarm', `${s.alarm.name} → ALARM: ${ingested.outcome}${'lineageId' in ingested ? ` (lineage ${ingested.lineageId})` : ''}`);
+  const executionName = ingested.outcome === 'started' ? ingested.executionName : undefined;
+  const execution: ExecutionRecord | undefined = executionName ? workflow.executions.get(executionName) : undefined;
+
+  let fixIndex = 0;
+  let status: ScenarioResult['status'] = execution ? 'SUCCEEDED' : 'NOT_STARTED';
+  while (execution) {
+    const settled = await Promise.race([execution.done.then(() => 'done' as const), waitForToken.then(() => 'awaiting' as const)]);
+    if (settled === 'done') {
+      status = execution.status === 'FAILED' ? 'FAILED' : 'SUCCEEDED';
+      break;
+    }
+    const fix = s.fixes[fixIndex++];
+    if (!fix) {
+      note('wait', 'no further fix deploy in this scenario: the lineage stays awaiting a fix');
+      status = 'WAITING';
+      break;
+    }
+    clock.advance(fix.afterMinutes * 60);
+    metrics.shipFix(metrics.minuteOf(clock.now()), fix.level);
+    waitForToken = nextAwait();
+    const service = fix.service ?? (await store.getLineage(execution.name.replace(/-g\d+$/, '')))?.service ?? 'unknown';
+    const out = await recordDeploy(deployFinishedEvent({ ...fix, service, at: clock.now() }));
+    note('deploy', `fix ${fix.id} of ${service} shipped ${describeChange(fix)}${out.outcome === 'recorded' && out.resumed.length ? ` → resumes ${out.resumed.join(', ')}` : ''}`);
+  }
+
+  const lineageId = 'lineageId' in ingested ? ingested.lineageId : undefined;
+  const locks = (await store.listLocks()).map((l) => l.path);
+  const decision = executionName ? decisions.get(executionName) : undefined;
+  const verdicts = timeline.filter((t) => t.kind === 'verdict').map((t) => t.text.split(':')[0] as string);
+  const issuesFiled = published.filter((e) => e.type === 'Issue Filed').map((e) => ({ number: Number(e.detail.number), kind: String(e.detail.kind), url: String(e.detail.url) }));
+  const escalations = published.filter((e) => e.type === 'Escalated').map((e) => String(e.detail.reason));
+  const andon = published.some((e) => e.type === 'Andon Pulled');
+  const result = {
+    scenario: s.name,
+    description: s.description,
+    ...(lineageId ? { lineageId } : {}),
+    ...(executionName ? { executionName } : {}),
+    status,
+    ...(decision
+      ? { decision: decision.kind, tier: decision.tier, priority: decision.priority, attribution: decision.attribution, confidence: decision.confidence, reasons: decision.reasons }
+      : { reasons: [] }),
+    verdicts,
+    issuesFiled,
+    andon,
+    locks,
+    escalations,
+    path: execution?.path ?? [],
+    timeline: timeline.sort((a, b) => a.at.localeCompare(b.at)),
+    outbox,
+  };
+  return { ...result, expectations: check(s, result) };
+}
+
+function describeChange(d: { changedPaths: string[]; prNumbers: number[]; dependencyChanges?: { name: string; to?: string }[] }): string {
+  const parts = [];
+  if (d.prNumbers.length) parts.push(`PR ${d.prNumbers.map((n) => `#${n}`).join(', ')}`);
+  if (d.changedPaths.length) parts.push(d.changedPaths.join(', '));
+  if (d.dependencyChanges?.length) parts.push(`deps ${d.dependencyChanges.map((c) => `${c.name}@${c.to ?? '?'}`).join(', ')}`);
+  return parts.length ? `(${parts.join('; ')})` : '';
+}
+
+function describeTask(t: StateTransition, note: (kind: string, text: string) => void, decisions: Map<string, Decision>): void {
+  if (t.error) {
+    note('error', `${t.state} failed: ${t.error}`);
+    return;
+  }
+  const input = t.input as Record<string, unknown>;
+  switch (t.fn) {
+    case 'triage': {
+      const d = t.output as Decision;
+      decisions.set(t.execution, d);
+      note('triage', `${d.kind} · tier ${d.tier} · ${d.priority} · ${d.attribution} (${d.confidence.toFixed(2)}) — ${d.reasons.join('; ')}`);
+      break;
+    }
+    case 'github': {
+      const issue = t.output as IssueRef;
+      if (input.action === 'file' || input.action === 'observe') note('issue', `${issue.kind} #${issue.number} filed to the outbox (${issue.url})`);
+      if (input.action === 'close') note('close', `issue #${issue.number} closed`);
+      if (input.action === 'comment-unchanged') note('comment', `issue #${issue.number}: the fix did not move the signal`);
+      break;
+    }
+    case 'lineage': {
+      const out = t.output as Record<string, unknown>;
+      if (input.action === 'await-fix') note('wait', 'waiting for a deploy that ships the fix (task token parked)');
+      if (input.action === 'charge') note('budget', `charged a fix attempt: $${out.costUsd} of $${out.budgetUsd} spent${out.budgetSpent ? ' — budget spent' : ''}`);
+      if (input.action === 'iterate') note('iterate', `iteration ${out.iterations}/${out.iterationCap} without improvement`);
+      if (input.action === 'quarantine') note('andon', `andon cord pulled: quarantined ${(out.locked as string[]).join(', ')}`);
+      if (input.action === 'ignore') note('ignore', 'below the noise thresholds: nothing filed');
+      break;
+    }
+    case 'validate': {
+      const e = t.output as Evaluation;
+      if (e.outcome === 'pending') note('look', `evaluation ${e.loop.evaluations}: ${e.verdict.reason}`);
+      else note('verdict', `${e.outcome}: ${e.verdict.reason}`);
+      break;
+    }
+    case 'escalate':
+      note('escalate', `paged on-call (${input.reason}): ${(t.output as { subject: string }).subject}`);
+      break;
+  }
+}
+
+function check(s: Scenario, r: Omit<ScenarioResult, 'expectations'>): { passed: boolean; failures: string[] } {
+  const failures: string[] = [];
+  const e = s.expect;
+  if (e.decision && r.decision !== e.decision) failures.push(`decision: expected ${e.decision}, got ${r.decision ?? 'none'}`);
+  if (e.verdicts && JSON.stringify(e.verdicts) !== JSON.stringify(r.verdicts)) failures.push(`verdicts: expected [${e.verdicts.join(', ')}], got [${r.verdicts.join(', ')}]`);
+  if (e.andon !== undefined && e.andon !== r.andon) failures.push(`andon: expected ${e.andon}, got ${r.andon}`);
+  if (e.escalations && JSON.stringify(e.escalations) !== JSON.stringify(r.escalations)) failures.push(`escalations: expected [${e.escalations.join(', ')}], got [${r.escalations.join(', ')}]`);
+  if (e.issues !== undefined && e.issues !== r.issuesFiled.length) failures.push(`issues: expected ${e.issues}, got ${r.issuesFiled.length}`);
+  return { passed: failures.length === 0, failures };
+}

@@ -1,0 +1,37 @@
+/** Everything a handler's core may need from the outside, injected: real adapters on AWS, local ones in local mode and tests. */
+import type { ProdloopConfig } from './config.ts';
+import type { Clock, EventPublisher, IssueTracker, LineageStore, MetricSource, Notifier, Workflow } from './ports.ts';
+
+export interface LoggerLike {
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
+/** Where events no parser accepts are parked, with the reason, for a human to redrive. */
+export interface ParkingLot {
+  park(event: unknown, reason: string, source: string): Promise<void>;
+}
+
+export interface Deps {
+  readonly config: ProdloopConfig;
+  readonly store: LineageStore;
+  readonly tracker: IssueTracker;
+  readonly notifier: Notifier;
+  readonly metrics: MetricSource;
+  readonly workflow: Workflow;
+  readonly events: EventPublisher;
+  readonly parking: ParkingLot;
+  readonly clock: Clock;
+  readonly logger: LoggerLike;
+}
+
+/** Settings the lineage execution carries in its input, so the ASL reads them with JSONPath. */
+export function executionSettings(config: ProdloopConfig) {
+  return {
+    validationIntervalSeconds: config.validation.intervalSeconds,
+    recoveredEvaluations: config.validation.recoveredEvaluations,
+    maxEvaluations: config.validation.maxEvaluations,
+    minPoints: 3,
+  };
+}
