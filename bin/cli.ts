@@ -1,0 +1,197 @@
+/** The `prodloop` command: local runs, event parsing, status. */
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDbLineageStore } from '#adapters/dynamodb-store';
+import { dynamoDbClientFor } from '#adapters/dynamodb-table';
+import { parseEventText } from '#core/parse-event';
+import { startDynamoDbLocal } from './local/dynamodb-local.ts';
+import { renderResult, renderStatus } from './local/render.ts';
+import { runScenario, type ScenarioResult } from './local/run.ts';
+import { loadScenario, type Scenario } from './local/scenario.ts';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const SCENARIO_DIR = join(root, 'scenarios');
+const LOCAL_DB = join(root, '.prodloop', 'dynamodb');
+const LOCAL_OUTBOX = join(root, '.prodloop', 'outbox');
+const LOCAL_TABLE_PREFIX = 'prodloop-local-';
+
+const USAGE = `usage: prodloop <command> [options]
+
+commands:
+  local [--scenario NAME|FILE] [--json]   run bundled scenarios (or one) end to end on this machine
+  parse-event FILE [--github-event NAME]  print the signal ingestion makes of an event file (exit 2 if rejected)
+  status [--table NAME] [--endpoint URL] [--region REGION] [--lineage ID]
+                                          lineages, budgets and quarantine locks (default: the last local run)
+`;
+
+export function bundledScenarios(): Scenario[] {
+  return readdirSync(SCENARIO_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => loadScenario(join(SCENARIO_DIR, f)));
+}
+
+function resolveScenario(arg: string): Scenario {
+  if (arg.endsWith('.json') || arg.includes('/')) return loadScenario(resolve(arg));
+  const found = bundledScenarios().find((s) => s.name === arg);
+  if (!found)
+    throw new UsageError(
+      `no bundled scenario named ${arg}; bundled: ${bundledScenarios()
+        .map((s) => s.name)
+        .join(', ')}`,
+    );
+  return found;
+}
+
+class UsageError extends Error {}
+
+async function local(args: string[], out: (s: string) => void): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { scenario: { type: 'string' }, json: { type: 'boolean', default: false } },
+    strict: true,
+  });
+  const scenarios = values.scenario ? [resolveScenario(values.scenario)] : bundledScenarios();
+  const ddb = await startDynamoDbLocal({ dbPath: LOCAL_DB });
+  const client = dynamoDbClientFor(ddb.endpoint);
+  const results: ScenarioResult[] = [];
+  try {
+    for (const s of scenarios) {
+      const tableName = `${LOCAL_TABLE_PREFIX}${s.name}`;
+      await dropTable(client, tableName);
+      const result = await runScenario(s, { client, outboxRoot: LOCAL_OUTBOX, tableName });
+      results.push(result);
+      out(values.json ? JSON.stringify(jsonOf(result)) : renderResult(result));
+    }
+  } finally {
+    client.destroy();
+    await ddb.stop();
+  }
+  if (!values.json) {
+    const passed = results.filter((r) => r.expectations.passed).length;
+    out(`\n${passed} of ${results.length} scenarios behaved as expected. Outbox: ${LOCAL_OUTBOX}  ·  state: npx prodloop status`);
+  }
+  return results.every((r) => r.expectations.passed) ? 0 : 1;
+}
+
+async function dropTable(client: DynamoDBClient, tableName: string) {
+  const { DeleteTableCommand } = await import('@aws-sdk/client-dynamodb');
+  await client.send(new DeleteTableCommand({ TableName: tableName })).catch(() => undefined);
+}
+
+/** The `--json` object of one scenario. */
+export function jsonOf(r: ScenarioResult) {
+  return {
+    scenario: r.scenario,
+    lineageId: r.lineageId ?? null,
+    decision: r.decision ?? null,
+    tier: r.tier ?? null,
+    priority: r.priority ?? null,
+    attribution: r.attribution ?? null,
+    reasons: r.reasons,
+    verdicts: r.verdicts,
+    issuesFiled: r.issuesFiled,
+    andonPulled: r.andon,
+    locks: r.locks,
+    escalations: r.escalations,
+    status: r.status,
+    path: r.path,
+    expectationsMet: r.expectations.passed,
+    failures: r.expectations.failures,
+  };
+}
+
+function parseEventCommand(args: string[], out: (s: string) => void, err: (s: string) => void): number {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { 'github-event': { type: 'string' }, 'tenant-dimension': { type: 'string', default: 'TenantId' } },
+    allowPositionals: true,
+    strict: true,
+  });
+  const file = positionals[0];
+  if (!file) throw new UsageError('parse-event needs a FILE');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    err(`rejected: cannot read ${file}: ${(error as Error).message}`);
+    return 2;
+  }
+  const githubEvent = values['github-event'];
+  const result = parseEventText(text, {
+    tenantDimension: values['tenant-dimension'] ?? 'TenantId',
+    ...(githubEvent ? { githubEvent } : {}),
+  });
+  if (result.outcome === 'rejected') {
+    err(`rejected: ${result.reason}`);
+    return 2;
+  }
+  if (result.outcome === 'ignored') {
+    out(JSON.stringify({ outcome: 'ignored', reason: result.reason }, null, 2));
+    return 0;
+  }
+  out(JSON.stringify(result.signal, null, 2));
+  return 0;
+}
+
+async function status(args: string[], out: (s: string) => void): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { table: { type: 'string' }, endpoint: { type: 'string' }, region: { type: 'string' }, lineage: { type: 'string' } },
+    strict: true,
+  });
+  const deployed = values.table && !values.endpoint;
+  const ddb = deployed ? undefined : values.endpoint ? undefined : await startDynamoDbLocal({ dbPath: LOCAL_DB });
+  const endpoint = values.endpoint ?? ddb?.endpoint;
+  const client = deployed ? new DynamoDBClient(values.region ? { region: values.region } : {}) : dynamoDbClientFor(endpoint);
+  try {
+    const tables = values.table
+      ? [values.table]
+      : ((await client.send(new ListTablesCommand({}))).TableNames ?? []).filter((t) => t.startsWith(LOCAL_TABLE_PREFIX));
+    if (tables.length === 0) out('No prodloop tables found. Run `npx prodloop local` first, or pass --table NAME for a deployed stack.');
+    for (const table of tables) {
+      const store = new DynamoDbLineageStore({ client, tableName: table });
+      const lineages = (await store.listLineages()).filter((l) => !values.lineage || l.lineageId === values.lineage);
+      const locks = await store.listLocks();
+      const trails = values.lineage ? await Promise.all(lineages.map((l) => store.auditTrail(l.lineageId))) : [];
+      out(renderStatus(table, lineages, locks, trails.flat()));
+    }
+  } finally {
+    client.destroy();
+    await ddb?.stop();
+  }
+  return 0;
+}
+
+export async function main(argv: string[], out = (s: string) => console.log(s), err = (s: string) => console.error(s)): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'local':
+        return await local(rest, out);
+      case 'parse-event':
+        return parseEventCommand(rest, out, err);
+      case 'status':
+        return await status(rest, out);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        out(USAGE);
+        return command ? 0 : 2;
+      default:
+        err(`unknown command ${command}\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      err(`${(error as Error).message}\n\n${USAGE}`);
+      return 2;
+    }
+    err(`prodloop ${command}: ${(error as Error).message}`);
+    return 1;
+  }
+}
