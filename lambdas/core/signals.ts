@@ -43,6 +43,8 @@ export const alarmSignal = z.object({
   tenant: z.string().optional(),
   /** Stable fingerprint of the problem (metric and dimensions minus the tenant dimension). */
   fingerprint: z.string().min(1),
+  /** Set when CloudWatch suppressed the alarm's actions (suppressor alarm, wait or extension period). */
+  actionsSuppressedBy: z.string().optional(),
 });
 export type AlarmSignal = z.infer<typeof alarmSignal>;
 
