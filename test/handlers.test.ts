@@ -1,0 +1,166 @@
+/** Handler cores at their edges: bad input is parked with a reason and never thrown; retries are idempotent. */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { parseConfig } from '#core/config';
+import type { Deps } from '#core/deps';
+import { lineageIdFor } from '#core/fingerprint';
+import { alarmEvent, deployFinishedEvent } from '../bin/local/run.ts';
+import { loadScenario, localDefaultConfig } from '../bin/local/scenario.ts';
+import { makeIngestAlarm } from '../lambdas/ingest-alarm/app.ts';
+import { makeRecordDeploy } from '../lambdas/record-deploy/app.ts';
+import { testStore } from './support/dynamodb.ts';
+
+const silent = { info() {}, warn() {}, error() {} };
+const clock = { now: () => new Date('2026-03-02T09:15:00Z') };
+const config = parseConfig(localDefaultConfig);
+const scenario = loadScenario(join(import.meta.dirname, '..', 'scenarios', 'fix-works.json'));
+const malformedDir = join(import.meta.dirname, 'fixtures', 'malformed');
+const malformed = readdirSync(malformedDir).map((f) => ({ file: f, text: readFileSync(join(malformedDir, f), 'utf8') }));
+
+async function world() {
+  const t = await testStore();
+  const parked: { reason: string; source: string }[] = [];
+  const started: string[] = [];
+  const resumed: { token: string; output: unknown }[] = [];
+  const deps: Pick<Deps, 'config' | 'store' | 'clock' | 'logger' | 'events' | 'parking' | 'workflow'> = {
+    config,
+    store: t.store,
+    clock,
+    logger: silent,
+    events: { async publish() {} },
+    parking: {
+      async park(_e, reason, source) {
+        parked.push({ reason, source });
+      },
+    },
+    workflow: {
+      async start(name) {
+        started.push(name);
+      },
+      async resume(token, output) {
+        resumed.push({ token, output });
+      },
+    },
+  };
+  return { ...t, deps, parked, started, resumed };
+}
+
+const closers: (() => void)[] = [];
+after(() => {
+  for (const c of closers) c();
+});
+
+describe('ingest-alarm', () => {
+  test('every malformed event is parked with a reason and nothing is thrown or started', async () => {
+    const w = await world();
+    closers.push(() => w.client.destroy());
+    const ingest = makeIngestAlarm(w.deps);
+    for (const m of malformed) {
+      let event: unknown;
+      try {
+        event = JSON.parse(m.text);
+      } catch {
+        event = m.text;
+      }
+      const out = await ingest(event);
+      assert.notEqual(out.outcome, 'started', m.file);
+    }
+    assert.ok(w.parked.length > 0);
+    assert.ok(w.parked.every((p) => p.reason.length > 0 && p.source === 'ingest-alarm'));
+    assert.deepEqual(w.started, []);
+  });
+
+  test('an alarm not matching any watched prefix starts nothing', async () => {
+    const w = await world();
+    closers.push(() => w.client.destroy());
+    const out = await makeIngestAlarm(w.deps)(
+      alarmEvent({ ...scenario, alarm: { ...scenario.alarm, name: 'staging-checkout-5xx' } }, clock.now()),
+    );
+    assert.equal(out.outcome, 'ignored');
+    assert.deepEqual(w.started, []);
+  });
+
+  test('a retried alarm after a failed start starts the same execution again by name', async () => {
+    const w = await world();
+    closers.push(() => w.client.destroy());
+    let fail = true;
+    const flaky = {
+      ...w.deps,
+      workflow: {
+        async start(name: string) {
+          if (fail) {
+            fail = false;
+            throw new Error('throttled');
+          }
+          w.started.push(name);
+        },
+        resume: w.deps.workflow.resume,
+      },
+    };
+    const ingest = makeIngestAlarm(flaky);
+    const event = alarmEvent(scenario, clock.now());
+    await assert.rejects(ingest(event), /throttled/);
+    const retry = await ingest(event);
+    assert.equal(retry.outcome, 'in-flight');
+    assert.equal(w.started.length, 1, 'the retry started the execution the first delivery could not');
+  });
+});
+
+describe('record-deploy', () => {
+  test('a redelivered fix deploy resumes the waiting lineage once', async () => {
+    const w = await world();
+    closers.push(() => w.client.destroy());
+    const ingest = makeIngestAlarm(w.deps);
+    const opened = await ingest(alarmEvent(scenario, clock.now()));
+    assert.equal(opened.outcome, 'started');
+    const lineageId = lineageIdFor((await w.store.listLineages())[0]?.fingerprint ?? '');
+    await w.store.awaitFix(lineageId, 'token-1', clock.now().toISOString());
+    const record = makeRecordDeploy(w.deps);
+    const event = deployFinishedEvent({
+      id: 'deploy-9',
+      service: 'checkout',
+      changedPaths: ['services/checkout/cart.ts'],
+      prNumbers: [9],
+      at: clock.now(),
+    });
+    const [a, b] = await Promise.all([record(event), record(event)]);
+    assert.equal(w.resumed.length, 1);
+    assert.equal(w.resumed[0]?.token, 'token-1');
+    const outcomes = [a, b].map((o) => (o.outcome === 'recorded' ? o.duplicate : undefined)).sort();
+    assert.deepEqual(outcomes, [false, true], 'one delivery records, the other is a duplicate');
+  });
+
+  test('a non-deploy ECS event is ignored with a reason and not parked', async () => {
+    const w = await world();
+    closers.push(() => w.client.destroy());
+    const steady = JSON.parse(
+      readFileSync(
+        join(
+          import.meta.dirname,
+          'fixtures',
+          'real',
+          'deploy-events',
+          'awsdocs-ecsdg_ecs_cwe_events__example-service-steady-state-event.json',
+        ),
+        'utf8',
+      ),
+    );
+    const out = await makeRecordDeploy(w.deps)(steady);
+    assert.equal(out.outcome, 'ignored');
+    assert.ok('reason' in out && out.reason.length > 0);
+    assert.deepEqual(w.parked, []);
+  });
+
+  test('a Deploy Finished event without a service is parked with the reason', async () => {
+    const w = await world();
+    closers.push(() => w.client.destroy());
+    const event = deployFinishedEvent({ id: 'd', service: 'x', changedPaths: [], prNumbers: [], at: clock.now() });
+    delete (event.detail as Record<string, unknown>).service;
+    const out = await makeRecordDeploy(w.deps)(event);
+    assert.equal(out.outcome, 'rejected');
+    assert.equal(w.parked.length, 1);
+    assert.match(w.parked[0]?.reason ?? '', /service/);
+  });
+});
