@@ -25,6 +25,13 @@ commands:
   parse-event FILE [--github-event NAME]  print the signal ingestion makes of an event file (exit 2 if rejected)
   status [--table NAME] [--endpoint URL] [--region REGION] [--lineage ID]
                                           lineages, budgets and quarantine locks (default: the last local run)
+  budget reset LINEAGE --reason TEXT [--budget USD] [--by NAME] [table options]
+                                          a human resets a lineage's iterations and spend (audited)
+  quarantine lift PATH --reason TEXT [--by NAME] [table options]
+                                          a human lifts a quarantine lock (audited)
+
+table options: --table NAME [--region REGION] for a deployed stack, --endpoint URL for DynamoDB Local;
+without them the table of the last local run (--scenario NAME picks which, default fix-works).
 `;
 
 export function bundledScenarios(): Scenario[] {
@@ -137,16 +144,65 @@ function parseEventCommand(args: string[], out: (s: string) => void, err: (s: st
   return 0;
 }
 
-async function status(args: string[], out: (s: string) => void): Promise<number> {
+const tableOptions = { table: { type: 'string' }, endpoint: { type: 'string' }, region: { type: 'string' } } as const;
+
+/** A client for a deployed table (--table), a given DynamoDB Local (--endpoint), or the last local run's. */
+async function openTables(values: { table?: string; endpoint?: string; region?: string }) {
+  const deployed = Boolean(values.table && !values.endpoint);
+  const ddb = deployed || values.endpoint ? undefined : await startDynamoDbLocal({ dbPath: LOCAL_DB });
+  const client = deployed
+    ? new DynamoDBClient(values.region ? { region: values.region } : {})
+    : dynamoDbClientFor(values.endpoint ?? ddb?.endpoint);
+  const close = async () => {
+    client.destroy();
+    await ddb?.stop();
+  };
+  return { client, close };
+}
+
+const actor = (by: string | undefined) => by ?? process.env.USER ?? process.env.USERNAME ?? 'unknown human';
+
+async function humanAction(kind: 'budget' | 'quarantine', args: string[], out: (s: string) => void): Promise<number> {
+  const [verb, target, ...rest] = args;
+  const expected = kind === 'budget' ? 'reset' : 'lift';
+  if (verb !== expected || !target)
+    throw new UsageError(`usage: prodloop ${kind} ${expected} ${kind === 'budget' ? 'LINEAGE' : 'PATH'} --reason TEXT`);
   const { values } = parseArgs({
-    args,
-    options: { table: { type: 'string' }, endpoint: { type: 'string' }, region: { type: 'string' }, lineage: { type: 'string' } },
+    args: rest,
+    options: {
+      ...tableOptions,
+      reason: { type: 'string' },
+      by: { type: 'string' },
+      budget: { type: 'string' },
+      scenario: { type: 'string', default: 'fix-works' },
+    },
     strict: true,
   });
-  const deployed = values.table && !values.endpoint;
-  const ddb = deployed ? undefined : values.endpoint ? undefined : await startDynamoDbLocal({ dbPath: LOCAL_DB });
-  const endpoint = values.endpoint ?? ddb?.endpoint;
-  const client = deployed ? new DynamoDBClient(values.region ? { region: values.region } : {}) : dynamoDbClientFor(endpoint);
+  if (!values.reason?.trim()) throw new UsageError(`${kind} ${expected} needs --reason: the audit trail records who and why`);
+  const budgetUsd = values.budget === undefined ? undefined : Number(values.budget);
+  if (budgetUsd !== undefined && !(budgetUsd > 0)) throw new UsageError('--budget must be a positive number of USD');
+  const { client, close } = await openTables(values);
+  try {
+    const store = new DynamoDbLineageStore({ client, tableName: values.table ?? `${LOCAL_TABLE_PREFIX}${values.scenario}` });
+    const by = { actor: actor(values.by), reason: values.reason, at: new Date().toISOString() };
+    if (kind === 'budget') {
+      const l = await store.resetBudget(target, { ...by, ...(budgetUsd ? { budgetUsd } : {}) });
+      out(
+        `lineage ${l.lineageId}: iterations ${l.iterations}, spent $${l.costUsd.toFixed(2)} of $${l.budgetUsd.toFixed(2)} (reset by ${by.actor}: ${by.reason})`,
+      );
+    } else {
+      const lock = await store.liftLock(target, by);
+      out(`quarantine on ${lock.path} lifted by ${by.actor}: ${by.reason}`);
+    }
+  } finally {
+    await close();
+  }
+  return 0;
+}
+
+async function status(args: string[], out: (s: string) => void): Promise<number> {
+  const { values } = parseArgs({ args, options: { ...tableOptions, lineage: { type: 'string' } }, strict: true });
+  const { client, close } = await openTables(values);
   try {
     const tables = values.table
       ? [values.table]
@@ -160,8 +216,7 @@ async function status(args: string[], out: (s: string) => void): Promise<number>
       out(renderStatus(table, lineages, locks, trails.flat()));
     }
   } finally {
-    client.destroy();
-    await ddb?.stop();
+    await close();
   }
   return 0;
 }
@@ -176,6 +231,9 @@ export async function main(argv: string[], out = (s: string) => console.log(s), 
         return parseEventCommand(rest, out, err);
       case 'status':
         return await status(rest, out);
+      case 'budget':
+      case 'quarantine':
+        return await humanAction(command, rest, out);
       case undefined:
       case 'help':
       case '--help':
@@ -191,7 +249,8 @@ export async function main(argv: string[], out = (s: string) => console.log(s), 
       err(`${(error as Error).message}\n\n${USAGE}`);
       return 2;
     }
-    err(`prodloop ${command}: ${(error as Error).message}`);
+    const e = error as Error;
+    err(`prodloop ${command}: ${e.name === 'NotFoundError' || e.name === 'ConflictError' ? '' : `${e.name}: `}${e.message}`);
     return 1;
   }
 }
