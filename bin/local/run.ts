@@ -22,7 +22,7 @@ import { makeLineage } from '../../lambdas/lineage/app.ts';
 import { makeRecordDeploy } from '../../lambdas/record-deploy/app.ts';
 import { makeTriage } from '../../lambdas/triage/app.ts';
 import { makeValidate } from '../../lambdas/validate/app.ts';
-import { type Scenario, localDefaultConfig, ReplayMetricSource, SimClock } from './scenario.ts';
+import { localDefaultConfig, ReplayMetricSource, type Scenario, SimClock } from './scenario.ts';
 import { type ExecutionRecord, LocalWorkflow, type StateTransition } from './state-machine.ts';
 
 export interface TimelineEntry {
@@ -74,7 +74,11 @@ export function alarmEvent(s: Scenario, at: Date): Record<string, unknown> {
         metrics: [
           {
             id: 'm1',
-            metricStat: { metric: { namespace: s.alarm.namespace, name: s.alarm.metricName, dimensions: s.alarm.dimensions }, period: s.alarm.periodSeconds, stat: s.alarm.stat },
+            metricStat: {
+              metric: { namespace: s.alarm.namespace, name: s.alarm.metricName, dimensions: s.alarm.dimensions },
+              period: s.alarm.periodSeconds,
+              stat: s.alarm.stat,
+            },
             returnData: true,
           },
         ],
@@ -119,7 +123,8 @@ function mergeConfig(overrides: Record<string, unknown>) {
   const merged: Record<string, unknown> = { ...localDefaultConfig };
   for (const [k, v] of Object.entries(overrides)) {
     const base = merged[k];
-    merged[k] = base && typeof base === 'object' && !Array.isArray(base) && v && typeof v === 'object' && !Array.isArray(v) ? { ...base, ...v } : v;
+    merged[k] =
+      base && typeof base === 'object' && !Array.isArray(base) && v && typeof v === 'object' && !Array.isArray(v) ? { ...base, ...v } : v;
   }
   return parseConfig(merged, 'scenario configuration');
 }
@@ -155,10 +160,24 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Sce
   const parking: ParkingLot = {
     async park(event, reason, source) {
       mkdirSync(join(outbox, 'parked'), { recursive: true });
-      writeFileSync(join(outbox, 'parked', `${Date.now()}-${randomUUID().slice(0, 8)}.json`), JSON.stringify({ source, reason, event }, null, 2));
+      writeFileSync(
+        join(outbox, 'parked', `${Date.now()}-${randomUUID().slice(0, 8)}.json`),
+        JSON.stringify({ source, reason, event }, null, 2),
+      );
     },
   };
-  const deps: Deps = { config, store, tracker, notifier, metrics, workflow: undefined as never, events, parking, clock, logger: quietLogger };
+  const deps: Deps = {
+    config,
+    store,
+    tracker,
+    notifier,
+    metrics,
+    workflow: undefined as never,
+    events,
+    parking,
+    clock,
+    logger: quietLogger,
+  };
 
   const decisions = new Map<string, Decision>();
   let awaiting: (() => void) | undefined;
@@ -189,7 +208,11 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Sce
     await recordDeploy(deployFinishedEvent({ ...d, at }));
     timeline.push({ at: at.toISOString(), kind: 'deploy', text: `${d.id} of ${d.service} shipped ${describeChange(d)}` });
   }
-  timeline.push({ at: metrics.atMinute(s.series.onsetMinute).toISOString(), kind: 'onset', text: `${s.alarm.metricName} moves to ${s.series.level}× baseline (${s.series.baseline})` });
+  timeline.push({
+    at: metrics.atMinute(s.series.onsetMinute).toISOString(),
+    kind: 'onset',
+    text: `${s.alarm.metricName} moves to ${s.series.level}× baseline (${s.series.baseline})`,
+  });
 
   let waitForToken = nextAwait();
   const ingested = await ingest(alarmEvent(s, clock.now()));
@@ -216,14 +239,19 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Sce
     waitForToken = nextAwait();
     const service = fix.service ?? (await store.getLineage(execution.name.replace(/-g\d+$/, '')))?.service ?? 'unknown';
     const out = await recordDeploy(deployFinishedEvent({ ...fix, service, at: clock.now() }));
-    note('deploy', `fix ${fix.id} of ${service} shipped ${describeChange(fix)}${out.outcome === 'recorded' && out.resumed.length ? ` → resumes ${out.resumed.join(', ')}` : ''}`);
+    note(
+      'deploy',
+      `fix ${fix.id} of ${service} shipped ${describeChange(fix)}${out.outcome === 'recorded' && out.resumed.length ? ` → resumes ${out.resumed.join(', ')}` : ''}`,
+    );
   }
 
   const lineageId = 'lineageId' in ingested ? ingested.lineageId : undefined;
   const locks = (await store.listLocks()).map((l) => l.path);
   const decision = executionName ? decisions.get(executionName) : undefined;
   const verdicts = timeline.filter((t) => t.kind === 'verdict').map((t) => t.text.split(':')[0] as string);
-  const issuesFiled = published.filter((e) => e.type === 'Issue Filed').map((e) => ({ number: Number(e.detail.number), kind: String(e.detail.kind), url: String(e.detail.url) }));
+  const issuesFiled = published
+    .filter((e) => e.type === 'Issue Filed')
+    .map((e) => ({ number: Number(e.detail.number), kind: String(e.detail.kind), url: String(e.detail.url) }));
   const escalations = published.filter((e) => e.type === 'Escalated').map((e) => String(e.detail.reason));
   const andon = published.some((e) => e.type === 'Andon Pulled');
   const result = {
@@ -233,7 +261,14 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Sce
     ...(executionName ? { executionName } : {}),
     status,
     ...(decision
-      ? { decision: decision.kind, tier: decision.tier, priority: decision.priority, attribution: decision.attribution, confidence: decision.confidence, reasons: decision.reasons }
+      ? {
+          decision: decision.kind,
+          tier: decision.tier,
+          priority: decision.priority,
+          attribution: decision.attribution,
+          confidence: decision.confidence,
+          reasons: decision.reasons,
+        }
       : { reasons: [] }),
     verdicts,
     issuesFiled,
@@ -265,12 +300,16 @@ function describeTask(t: StateTransition, note: (kind: string, text: string) => 
     case 'triage': {
       const d = t.output as Decision;
       decisions.set(t.execution, d);
-      note('triage', `${d.kind} · tier ${d.tier} · ${d.priority} · ${d.attribution} (${d.confidence.toFixed(2)}) — ${d.reasons.join('; ')}`);
+      note(
+        'triage',
+        `${d.kind} · tier ${d.tier} · ${d.priority} · ${d.attribution} (${d.confidence.toFixed(2)}) — ${d.reasons.join('; ')}`,
+      );
       break;
     }
     case 'github': {
       const issue = t.output as IssueRef;
-      if (input.action === 'file' || input.action === 'observe') note('issue', `${issue.kind} #${issue.number} filed to the outbox (${issue.url})`);
+      if (input.action === 'file' || input.action === 'observe')
+        note('issue', `${issue.kind} #${issue.number} filed to the outbox (${issue.url})`);
       if (input.action === 'close') note('close', `issue #${issue.number} closed`);
       if (input.action === 'comment-unchanged') note('comment', `issue #${issue.number}: the fix did not move the signal`);
       break;
@@ -278,7 +317,8 @@ function describeTask(t: StateTransition, note: (kind: string, text: string) => 
     case 'lineage': {
       const out = t.output as Record<string, unknown>;
       if (input.action === 'await-fix') note('wait', 'waiting for a deploy that ships the fix (task token parked)');
-      if (input.action === 'charge') note('budget', `charged a fix attempt: $${out.costUsd} of $${out.budgetUsd} spent${out.budgetSpent ? ' — budget spent' : ''}`);
+      if (input.action === 'charge')
+        note('budget', `charged a fix attempt: $${out.costUsd} of $${out.budgetUsd} spent${out.budgetSpent ? ' — budget spent' : ''}`);
       if (input.action === 'iterate') note('iterate', `iteration ${out.iterations}/${out.iterationCap} without improvement`);
       if (input.action === 'quarantine') note('andon', `andon cord pulled: quarantined ${(out.locked as string[]).join(', ')}`);
       if (input.action === 'ignore') note('ignore', 'below the noise thresholds: nothing filed');
@@ -300,9 +340,12 @@ function check(s: Scenario, r: Omit<ScenarioResult, 'expectations'>): { passed: 
   const failures: string[] = [];
   const e = s.expect;
   if (e.decision && r.decision !== e.decision) failures.push(`decision: expected ${e.decision}, got ${r.decision ?? 'none'}`);
-  if (e.verdicts && JSON.stringify(e.verdicts) !== JSON.stringify(r.verdicts)) failures.push(`verdicts: expected [${e.verdicts.join(', ')}], got [${r.verdicts.join(', ')}]`);
+  if (e.verdicts && JSON.stringify(e.verdicts) !== JSON.stringify(r.verdicts))
+    failures.push(`verdicts: expected [${e.verdicts.join(', ')}], got [${r.verdicts.join(', ')}]`);
   if (e.andon !== undefined && e.andon !== r.andon) failures.push(`andon: expected ${e.andon}, got ${r.andon}`);
-  if (e.escalations && JSON.stringify(e.escalations) !== JSON.stringify(r.escalations)) failures.push(`escalations: expected [${e.escalations.join(', ')}], got [${r.escalations.join(', ')}]`);
-  if (e.issues !== undefined && e.issues !== r.issuesFiled.length) failures.push(`issues: expected ${e.issues}, got ${r.issuesFiled.length}`);
+  if (e.escalations && JSON.stringify(e.escalations) !== JSON.stringify(r.escalations))
+    failures.push(`escalations: expected [${e.escalations.join(', ')}], got [${r.escalations.join(', ')}]`);
+  if (e.issues !== undefined && e.issues !== r.issuesFiled.length)
+    failures.push(`issues: expected ${e.issues}, got ${r.issuesFiled.length}`);
   return { passed: failures.length === 0, failures };
 }

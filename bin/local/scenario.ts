@@ -84,7 +84,10 @@ export function loadScenario(file: string): Scenario {
     throw new Error(`${file}: not JSON: ${(error as Error).message}`);
   }
   const parsed = scenarioSchema.safeParse(raw);
-  if (!parsed.success) throw new Error(`${file}: not a valid scenario:\n${parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+  if (!parsed.success)
+    throw new Error(
+      `${file}: not a valid scenario:\n${parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n')}`,
+    );
   return parsed.data;
 }
 
@@ -159,7 +162,8 @@ export class ReplayMetricSource implements MetricSource {
     const given = s.points?.find((p) => p.minute === minute)?.value;
     let level = minute >= s.onsetMinute ? s.level : 1;
     for (const c of this.levelChanges) if (minute >= c.minute) level = c.level;
-    if (given !== undefined) return minute >= s.onsetMinute && this.levelChanges.some((c) => minute >= c.minute) ? (given * level) / s.level : given;
+    if (given !== undefined)
+      return minute >= s.onsetMinute && this.levelChanges.some((c) => minute >= c.minute) ? (given * level) / s.level : given;
     const base = s.baseline * (1 + (s.trendPerHour * minute) / 60);
     return Math.max(0, base * level * (1 + s.noise * gaussian(s.seed, minute)));
   }

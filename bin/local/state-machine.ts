@@ -98,7 +98,10 @@ export class LocalWorkflow implements Workflow {
       if (state.Type === 'Task') overrides[name] = (stateInput) => this.runTask(executionName, name, state, stateInput);
       if (state.Type === 'Wait') waits[name] = 0;
     }
-    const execution = this.machine.run(input as never, { overrides: { taskResourceLocalHandlers: overrides as never, waitTimeOverrides: waits }, context: context as never });
+    const execution = this.machine.run(input as never, {
+      overrides: { taskResourceLocalHandlers: overrides as never, waitTimeOverrides: waits },
+      context: context as never,
+    });
     const done = (async () => {
       const logs = (async () => {
         for await (const event of execution.eventLogs) {
