@@ -1,0 +1,347 @@
+/**
+ * GitHub issues through the REST API: files the one issue of a lineage (idempotent by its marker),
+ * comments, closes and updates it. Transient failures surface as TransientError for the state machine
+ * to retry; everything else as an error that says what to fix.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { retry } from '@octokit/plugin-retry';
+import { type ThrottlingOptions, throttling } from '@octokit/plugin-throttling';
+import { Octokit } from '@octokit/rest';
+import type { LoggerLike } from '#core/deps';
+import { NotFoundError, ProdloopError, TransientError } from '#core/errors';
+import { lineageMarker, PRODLOOP_LABEL, parseIssueMetadata } from '#core/issue-body';
+import type { IssueRef } from '#core/lineage';
+import type { IssueDraft, IssueTracker } from '#core/ports';
+
+const ProdloopOctokit = Octokit.plugin(retry, throttling);
+export type GitHubClient = InstanceType<typeof ProdloopOctokit>;
+
+/** GitHub refused a request for a reason retrying will not fix (bad token, missing permission, invalid input). */
+export class GitHubRequestError extends ProdloopError {
+  constructor(
+    message: string,
+    readonly status: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+export interface CreateOctokitOptions {
+  readonly token: string;
+  /** REST API base URL; GitHub Enterprise Server uses `https://<host>/api/v3`. */
+  readonly baseUrl?: string;
+  /** Retries of a request that failed with a 5xx or a network error. */
+  readonly retries?: number;
+  /** Unit of the waits between retries, in milliseconds (GitHub's `retry-after` is in seconds). */
+  readonly retryAfterBaseMs?: number;
+  /** A rate limit that resets later than this is not waited for: the request fails as transient. */
+  readonly maxRetryAfterSeconds?: number;
+  /** Retries after a rate limit, primary or secondary. */
+  readonly rateLimitRetries?: number;
+  /**
+   * Space writes as GitHub asks of integrations (1 s between writes, 3 s between writes that notify
+   * people). Turn off only where nothing real is written, e.g. against a local test server.
+   */
+  readonly spaceWrites?: boolean;
+  readonly logger?: LoggerLike;
+}
+
+/** An Octokit with retries of 5xx and network errors, and throttling that waits out rate limits a limited number of times. */
+export function createOctokit(options: CreateOctokitOptions): GitHubClient {
+  const {
+    token,
+    baseUrl = 'https://api.github.com',
+    retries = 3,
+    retryAfterBaseMs = 1000,
+    maxRetryAfterSeconds = 60,
+    rateLimitRetries = 2,
+    spaceWrites = true,
+    logger = new Logger({ serviceName: 'prodloop' }),
+  } = options;
+  const onLimit =
+    (kind: 'primary' | 'secondary') =>
+    (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number): boolean => {
+      const willRetry = retryCount < rateLimitRetries && retryAfter <= maxRetryAfterSeconds;
+      logger.warn(`GitHub ${kind} rate limit hit`, {
+        method: request.method,
+        url: request.url,
+        retryAfterSeconds: retryAfter,
+        retryCount,
+        willRetry,
+      });
+      return willRetry;
+    };
+  return new ProdloopOctokit({
+    auth: token,
+    baseUrl: baseUrl.replace(/\/+$/, ''),
+    userAgent: 'prodloop',
+    log: {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: (message: string) => logger.warn(message),
+      error: (message: string) => logger.error(message),
+    },
+    retry: { retries, retryAfterBaseValue: retryAfterBaseMs },
+    throttle: {
+      retryAfterBaseValue: retryAfterBaseMs,
+      onRateLimit: onLimit('primary'),
+      onSecondaryRateLimit: onLimit('secondary'),
+      ...(spaceWrites ? {} : { write: unspaced, notifications: unspaced }),
+    },
+  });
+}
+
+type LimiterGroup = NonNullable<Extract<ThrottlingOptions, { onRateLimit: unknown }>['write']>;
+
+/** A limiter group that runs every job at once; the plugin only calls `key(id).schedule(options, job, ...args)` on it. */
+const unspaced = {
+  key: () => ({
+    schedule: (_options: unknown, job: (...args: unknown[]) => unknown, ...args: unknown[]) => Promise.resolve().then(() => job(...args)),
+  }),
+} as unknown as LimiterGroup;
+
+export interface GitHubIssueTrackerOptions {
+  readonly octokit: Octokit;
+  readonly owner: string;
+  readonly repo: string;
+  /** Attempts at creating an issue after a transient failure; each first looks again for the marker. */
+  readonly fileAttempts?: number;
+  /** Unit of the waits between those attempts, in milliseconds. */
+  readonly retryDelayMs?: number;
+}
+
+export class GitHubIssueTracker implements IssueTracker {
+  readonly #octokit: Octokit;
+  readonly #owner: string;
+  readonly #repo: string;
+  readonly #fileAttempts: number;
+  readonly #retryDelayMs: number;
+
+  constructor(options: GitHubIssueTrackerOptions) {
+    this.#octokit = options.octokit;
+    this.#owner = options.owner;
+    this.#repo = options.repo;
+    this.#fileAttempts = Math.max(1, options.fileAttempts ?? 3);
+    this.#retryDelayMs = options.retryDelayMs ?? 1000;
+  }
+
+  get repository(): string {
+    return `${this.#owner}/${this.#repo}`;
+  }
+
+  async fileIssue(draft: IssueDraft): Promise<IssueRef> {
+    const marker = lineageMarker(draft.lineageId);
+    const body = draft.body.includes(marker) ? draft.body : `${draft.body}\n\n${marker}\n`;
+    const generation = parseIssueMetadata(body)?.generation;
+    for (let attempt = 1; ; attempt++) {
+      const existing = await this.#findByMarker(marker, generation, draft.kind);
+      if (existing) return existing;
+      try {
+        // No retries inside Octokit here: a 5xx may come after GitHub created the issue, so every
+        // new attempt first looks for the marker again.
+        const { data } = await this.#octokit.rest.issues.create({
+          owner: this.#owner,
+          repo: this.#repo,
+          title: draft.title,
+          body,
+          labels: withProdloopLabel(draft.labels),
+          assignees: [...draft.assignees],
+          request: { retries: 0 },
+        });
+        return { number: data.number, url: data.html_url, kind: draft.kind, shadow: false };
+      } catch (error) {
+        const mapped = this.#error(error, `filing the issue for lineage ${draft.lineageId}`);
+        if (!(mapped instanceof TransientError) || attempt >= this.#fileAttempts) throw mapped;
+        await sleep(this.#retryDelayMs * attempt ** 2);
+      }
+    }
+  }
+
+  async comment(issue: IssueRef, body: string): Promise<void> {
+    const number = this.#number(issue);
+    try {
+      await this.#octokit.rest.issues.createComment({ owner: this.#owner, repo: this.#repo, issue_number: number, body });
+    } catch (error) {
+      throw this.#error(error, `commenting on issue #${number}`);
+    }
+  }
+
+  /** Comments, then closes as completed. Safe to call again after a partial failure: it neither comments twice nor reopens. */
+  async close(issue: IssueRef, comment: string): Promise<void> {
+    const number = this.#number(issue);
+    const action = `closing issue #${number}`;
+    try {
+      const { data: current } = await this.#octokit.rest.issues.get({ owner: this.#owner, repo: this.#repo, issue_number: number });
+      if (current.state === 'closed') return;
+      if (!(await this.#hasComment(number, comment))) {
+        await this.#octokit.rest.issues.createComment({ owner: this.#owner, repo: this.#repo, issue_number: number, body: comment });
+      }
+      await this.#octokit.rest.issues.update({
+        owner: this.#owner,
+        repo: this.#repo,
+        issue_number: number,
+        state: 'closed',
+        state_reason: 'completed',
+      });
+    } catch (error) {
+      throw this.#error(error, action);
+    }
+  }
+
+  async update(issue: IssueRef, change: { body?: string; labels?: readonly string[] }): Promise<void> {
+    const number = this.#number(issue);
+    if (change.body === undefined && change.labels === undefined) return;
+    try {
+      await this.#octokit.rest.issues.update({
+        owner: this.#owner,
+        repo: this.#repo,
+        issue_number: number,
+        ...(change.body !== undefined ? { body: change.body } : {}),
+        ...(change.labels !== undefined ? { labels: withProdloopLabel(change.labels) } : {}),
+      });
+    } catch (error) {
+      throw this.#error(error, `updating issue #${number}`);
+    }
+  }
+
+  /**
+   * Lists prodloop's issues (open and closed, newest first) and returns the one carrying the marker.
+   * Not the search API: its index lags, so a retry right after a create could miss the new issue.
+   */
+  async #findByMarker(marker: string, generation: number | undefined, kind: IssueRef['kind']): Promise<IssueRef | undefined> {
+    try {
+      const pages = this.#octokit.paginate.iterator(this.#octokit.rest.issues.listForRepo, {
+        owner: this.#owner,
+        repo: this.#repo,
+        state: 'all',
+        labels: PRODLOOP_LABEL,
+        sort: 'created',
+        direction: 'desc',
+        per_page: 100,
+      });
+      for await (const page of pages) {
+        for (const found of page.data) {
+          if (found.pull_request || !found.body?.includes(marker)) continue;
+          const metadata = parseIssueMetadata(found.body);
+          // A lineage that opened again (a new generation) gets a new issue; an unreadable block still counts as a match.
+          if (generation !== undefined && metadata && metadata.generation !== generation) continue;
+          return { number: found.number, url: found.html_url, kind: metadata?.kind ?? kind, shadow: false };
+        }
+      }
+      return undefined;
+    } catch (error) {
+      throw this.#error(error, `looking for the issue with marker ${marker}`);
+    }
+  }
+
+  async #hasComment(number: number, body: string): Promise<boolean> {
+    const pages = this.#octokit.paginate.iterator(this.#octokit.rest.issues.listComments, {
+      owner: this.#owner,
+      repo: this.#repo,
+      issue_number: number,
+      per_page: 100,
+    });
+    for await (const page of pages) {
+      if (page.data.some((c) => c.body === body)) return true;
+    }
+    return false;
+  }
+
+  #number(issue: IssueRef): number {
+    if (issue.shadow) {
+      throw new NotFoundError(
+        `issue #${issue.number} (${issue.url}) was filed in shadow mode, to the outbox only; ${this.repository} has no such issue`,
+      );
+    }
+    return issue.number;
+  }
+
+  #error(error: unknown, action: string): Error {
+    return toGitHubError(error, action, this.repository);
+  }
+}
+
+/** "owner/name" as owner and repo. */
+export function splitRepository(repository: string): { owner: string; repo: string } {
+  const [owner, repo, ...rest] = repository.split('/');
+  if (!owner || !repo || rest.length > 0) throw new ProdloopError(`"${repository}" is not a repository: expected "owner/name"`);
+  return { owner, repo };
+}
+
+/** Maps an Octokit failure to a domain error with a message that says what to do. */
+export function toGitHubError(error: unknown, action: string, repository: string): Error {
+  if (error instanceof ProdloopError) return error;
+  const status = statusOf(error);
+  const detail = githubMessage(error);
+  const options = { cause: error };
+  if (status === undefined || status >= 500) {
+    return new TransientError(`GitHub failed while ${action} in ${repository}${status ? ` (${status})` : ''}: ${detail}`, options);
+  }
+  if (status === 429 || isRateLimited(error)) {
+    return new TransientError(`GitHub rate limit while ${action} in ${repository} (${status}): ${detail}`, options);
+  }
+  switch (status) {
+    case 401:
+      return new GitHubRequestError(
+        `GitHub rejected the token (401) while ${action}: check the token in the GitHub token secret. ${detail}`,
+        status,
+        options,
+      );
+    case 403:
+      return new GitHubRequestError(
+        `GitHub refused ${action} (403): the token needs read and write access to issues of ${repository}. ${detail}`,
+        status,
+        options,
+      );
+    case 404:
+      return new NotFoundError(
+        `GitHub answered 404 while ${action}: ${repository} or the issue does not exist, or the token cannot see it. ${detail}`,
+        options,
+      );
+    case 410:
+      return new NotFoundError(
+        `GitHub answered 410 while ${action}: issues are disabled on ${repository}, or the issue was deleted. ${detail}`,
+        options,
+      );
+    case 422:
+      return new GitHubRequestError(`GitHub rejected ${action} as invalid (422): ${detail}`, status, options);
+    default:
+      return new GitHubRequestError(`GitHub answered ${status} while ${action} in ${repository}: ${detail}`, status, options);
+  }
+}
+
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === 'number' && status > 0 ? status : undefined;
+}
+
+function isRateLimited(error: unknown): boolean {
+  const response = (error as { response?: { headers?: Record<string, unknown> } } | null)?.response;
+  if (response?.headers?.['x-ratelimit-remaining'] === '0') return true;
+  return /rate limit/i.test(githubMessage(error));
+}
+
+/** GitHub's own message and validation errors, when the response has them. */
+function githubMessage(error: unknown): string {
+  const data = (error as { response?: { data?: unknown } } | null)?.response?.data as
+    | { message?: unknown; errors?: Array<{ message?: unknown; field?: unknown; code?: unknown } | string> }
+    | undefined;
+  const parts: string[] = [];
+  if (typeof data?.message === 'string') parts.push(data.message);
+  for (const e of Array.isArray(data?.errors) ? data.errors : []) {
+    if (typeof e === 'string') parts.push(e);
+    else if (typeof e?.message === 'string') parts.push(e.message);
+    else if (e?.field !== undefined) parts.push(`${String(e.field)}: ${String(e.code ?? 'invalid')}`);
+  }
+  if (parts.length > 0) return parts.join('; ');
+  return error instanceof Error ? error.message : String(error);
+}
+
+function withProdloopLabel(labels: readonly string[]): string[] {
+  return [...new Set([PRODLOOP_LABEL, ...labels])];
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
