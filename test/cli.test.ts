@@ -1,0 +1,91 @@
+/** The prodloop command as a user runs it: parse-event on real and malformed files, local --json. */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { main } from '../bin/cli.ts';
+
+const root = join(import.meta.dirname, '..');
+const fixtures = join(root, 'test', 'fixtures');
+
+async function run(argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(
+    argv,
+    (s) => out.push(s),
+    (s) => err.push(s),
+  );
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('prodloop parse-event', () => {
+  test('a real metric math alarm prints its normalized signal', async () => {
+    const file = join(
+      fixtures,
+      'real',
+      'cloudwatch-alarms',
+      'awsdocs-cwug_cloudwatch-and-eventbridge__state-change-for-a-metric-math-alarm.json',
+    );
+    const r = await run(['parse-event', file]);
+    assert.equal(r.code, 0);
+    const signal = JSON.parse(r.out);
+    assert.equal(signal.kind, 'alarm');
+    assert.equal(signal.variant, 'metric-math');
+  });
+
+  test('every malformed file exits 2 with one line saying why', async () => {
+    for (const f of readdirSync(join(fixtures, 'malformed')).filter((x) => x.endsWith('.json'))) {
+      const r = await run(['parse-event', join(fixtures, 'malformed', f)]);
+      assert.equal(r.code, 2, f);
+      assert.match(r.err, /^rejected: \S/, f);
+      assert.equal(r.err.split('\n').length, 1, f);
+    }
+  });
+
+  test('a GitHub webhook is parsed when its event name is given', async () => {
+    const r = await run([
+      'parse-event',
+      join(fixtures, 'real', 'github-webhooks', 'octokit_issues__opened.payload.json'),
+      '--github-event',
+      'issues',
+    ]);
+    assert.equal(r.code, 0);
+    assert.equal(JSON.parse(r.out).kind, 'github');
+  });
+
+  test('an unknown command prints the usage and exits 2', async () => {
+    const r = await run(['frobnicate']);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /usage: prodloop/);
+  });
+});
+
+describe('prodloop local', () => {
+  test('--json prints one object per scenario with decision, verdicts, issues, andon and escalations', () => {
+    // Through the installed bin, as `npx prodloop` runs it.
+    const r = spawnSync(process.execPath, [join(root, 'bin', 'prodloop.mjs'), 'local', '--scenario', 'deploy-makes-it-worse', '--json'], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    assert.equal(lines.length, 1);
+    const result = JSON.parse(lines[0] as string);
+    assert.equal(result.scenario, 'deploy-makes-it-worse');
+    assert.match(result.lineageId, /^lin-[0-9a-f]{16}$/);
+    assert.equal(result.decision, 'actionable');
+    assert.equal(result.tier, 1);
+    assert.deepEqual(result.verdicts, ['worse']);
+    assert.equal(result.issuesFiled.length, 1);
+    assert.equal(result.andonPulled, true);
+    assert.deepEqual(result.escalations, ['andon']);
+  });
+
+  test('a scenario file that is not valid is refused with the problems listed', async () => {
+    const r = await run(['local', '--scenario', join(fixtures, 'malformed', 'not-an-object.json')]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /not a valid scenario/);
+  });
+});
