@@ -147,8 +147,8 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Sce
   const clock = new SimClock(new Date(start + (s.series.onsetMinute + s.alarm.delayMinutes) * 60_000));
   const metrics = new ReplayMetricSource(s, clock);
   const store = new DynamoDbLineageStore({ client: options.client, tableName });
-  const tracker = new OutboxIssueTracker(outbox);
-  const notifier = new OutboxNotifier(outbox);
+  const tracker = new OutboxIssueTracker(outbox, clock);
+  const notifier = new OutboxNotifier(outbox, clock);
   const timeline: TimelineEntry[] = [];
   const note = (kind: string, text: string) => timeline.push({ at: clock.now().toISOString(), kind, text });
   const published: { type: ProdloopEventType; detail: Record<string, unknown> }[] = [];
