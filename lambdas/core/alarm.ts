@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import { alarmFingerprint } from './fingerprint.ts';
+import { ignored, isRecord, reasonOf, rejected, toIsoDate, unique, withoutUndefined } from './parsing.ts';
 import { type AlarmSignal, type AlarmVariant, alarmSignal, alarmState, type MetricRef, type ParseResult } from './signals.ts';
 
 export interface AlarmParseOptions {
@@ -457,50 +458,4 @@ function normalizeStat(stat: string | undefined): string | undefined {
 
 function positiveInt(value: number | undefined): number | undefined {
   return value !== undefined && Number.isInteger(value) && value > 0 ? value : undefined;
-}
-
-/** CloudWatch writes `2019-10-02T17:04:40.989+0000`; signals carry ISO 8601 in UTC. */
-function toIsoDate(value: string | undefined): string | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
-}
-
-function unique(values: readonly string[]): string[] {
-  return [...new Set(values)];
-}
-
-function withoutUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** The first few issues of a zod error on one line: `missing detail.service; detail.prNumbers.0: must be positive`. */
-function reasonOf(error: z.ZodError, input: unknown, max = 3): string {
-  const parts = error.issues.slice(0, max).map((issue) => {
-    const path = issue.path.map(String).join('.') || '(root)';
-    return valueAt(input, issue.path) === undefined ? `missing ${path}` : `${path}: ${issue.message}`;
-  });
-  const more = error.issues.length > max ? ` (and ${error.issues.length - max} more)` : '';
-  return `${parts.join('; ')}${more}`;
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let value = input;
-  for (const key of path) {
-    if (typeof value !== 'object' || value === null) return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
-}
-
-function rejected(reason: string): ParseResult<never> {
-  return { outcome: 'rejected', reason };
-}
-
-function ignored(reason: string): ParseResult<never> {
-  return { outcome: 'ignored', reason };
 }

@@ -6,6 +6,7 @@
  * that say nothing about a deploy starting or ending are ignored; anything else is rejected.
  */
 import { z } from 'zod';
+import { ignored, isRecord, reasonOf, rejected, toIsoDate, withoutUndefined } from './parsing.ts';
 import { type DeploySignal, type DeployStatus, deploySignal, deployStatus, type ParseResult } from './signals.ts';
 
 export const DEPLOY_FINISHED = 'Deploy Finished';
@@ -262,45 +263,4 @@ function build(candidate: z.input<typeof deploySignal>): ParseResult<DeploySigna
   const checked = deploySignal.safeParse(input);
   if (!checked.success) return rejected(`invalid deploy event: ${reasonOf(checked.error, input)}`);
   return { outcome: 'accepted', signal: checked.data };
-}
-
-function toIsoDate(value: string | undefined): string | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
-}
-
-function withoutUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** The first few issues of a zod error on one line: `missing detail.service; detail.prNumbers.0: must be positive`. */
-function reasonOf(error: z.ZodError, input: unknown, max = 3): string {
-  const parts = error.issues.slice(0, max).map((issue) => {
-    const path = issue.path.map(String).join('.') || '(root)';
-    return valueAt(input, issue.path) === undefined ? `missing ${path}` : `${path}: ${issue.message}`;
-  });
-  const more = error.issues.length > max ? ` (and ${error.issues.length - max} more)` : '';
-  return `${parts.join('; ')}${more}`;
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let value = input;
-  for (const key of path) {
-    if (typeof value !== 'object' || value === null) return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
-}
-
-function rejected(reason: string): ParseResult<never> {
-  return { outcome: 'rejected', reason };
-}
-
-function ignored(reason: string): ParseResult<never> {
-  return { outcome: 'ignored', reason };
 }

@@ -3,6 +3,7 @@
  * `issues`, `pull_request` and `issue_comment` deliveries (every action) are accepted; other events are ignored.
  */
 import { z } from 'zod';
+import { ignored, isRecord, reasonOf, rejected, toIsoDate } from './parsing.ts';
 import { type GithubSignal, githubSignal, type ParseResult } from './signals.ts';
 
 export const CONSUMED_GITHUB_EVENTS = ['issues', 'pull_request', 'issue_comment'] as const;
@@ -152,41 +153,4 @@ export function closedIssuesIn(body: string, repository: string): number[] {
 
 function updatedAt(x: { updated_at?: string | undefined; created_at?: string | undefined }): string | undefined {
   return toIsoDate(x.updated_at) ?? toIsoDate(x.created_at);
-}
-
-function toIsoDate(value: string | undefined): string | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** The first few issues of a zod error on one line: `missing detail.service; detail.prNumbers.0: must be positive`. */
-function reasonOf(error: z.ZodError, input: unknown, max = 3): string {
-  const parts = error.issues.slice(0, max).map((issue) => {
-    const path = issue.path.map(String).join('.') || '(root)';
-    return valueAt(input, issue.path) === undefined ? `missing ${path}` : `${path}: ${issue.message}`;
-  });
-  const more = error.issues.length > max ? ` (and ${error.issues.length - max} more)` : '';
-  return `${parts.join('; ')}${more}`;
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let value = input;
-  for (const key of path) {
-    if (typeof value !== 'object' || value === null) return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
-}
-
-function rejected(reason: string): ParseResult<never> {
-  return { outcome: 'rejected', reason };
-}
-
-function ignored(reason: string): ParseResult<never> {
-  return { outcome: 'ignored', reason };
 }

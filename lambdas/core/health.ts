@@ -3,6 +3,7 @@
  * "AWS Health Event" is accepted; other aws.health detail types (abuse reports) are ignored.
  */
 import { z } from 'zod';
+import { ignored, isRecord, reasonOf, rejected, toIsoDate } from './parsing.ts';
 import { type HealthSignal, healthSignal, type ParseResult } from './signals.ts';
 
 export const AWS_HEALTH_EVENT = 'AWS Health Event';
@@ -52,41 +53,4 @@ export function parseHealthEvent(raw: unknown): ParseResult<HealthSignal> {
   const checked = healthSignal.safeParse(candidate);
   if (!checked.success) return rejected(`invalid AWS Health event: ${reasonOf(checked.error, candidate)}`);
   return { outcome: 'accepted', signal: checked.data };
-}
-
-function toIsoDate(value: string | undefined): string | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** The first few issues of a zod error on one line: `missing detail.service; detail.prNumbers.0: must be positive`. */
-function reasonOf(error: z.ZodError, input: unknown, max = 3): string {
-  const parts = error.issues.slice(0, max).map((issue) => {
-    const path = issue.path.map(String).join('.') || '(root)';
-    return valueAt(input, issue.path) === undefined ? `missing ${path}` : `${path}: ${issue.message}`;
-  });
-  const more = error.issues.length > max ? ` (and ${error.issues.length - max} more)` : '';
-  return `${parts.join('; ')}${more}`;
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let value = input;
-  for (const key of path) {
-    if (typeof value !== 'object' || value === null) return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
-}
-
-function rejected(reason: string): ParseResult<never> {
-  return { outcome: 'rejected', reason };
-}
-
-function ignored(reason: string): ParseResult<never> {
-  return { outcome: 'ignored', reason };
 }
