@@ -1,0 +1,153 @@
+/**
+ * The lineage loop: the Step Functions state machine defined in `statemachines/lineage.asl.json`
+ * (triage, issue, wait for the fix deploy, validate, close, iterate, escalate, andon cord), the
+ * functions it may invoke, its logs and the alarms on its own failures.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, type Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { type ProdloopFunction, projectRoot } from './function.ts';
+import { acknowledge, nagRef } from './nag.ts';
+
+/** The functions the state machine invokes, by the name their ARN has in the definition. */
+export interface LoopFunctions {
+  readonly triage: ProdloopFunction;
+  readonly github: ProdloopFunction;
+  readonly lineage: ProdloopFunction;
+  readonly validate: ProdloopFunction;
+  readonly escalate: ProdloopFunction;
+}
+
+export interface LineageLoopProps {
+  readonly functions: LoopFunctions;
+  /** Where the alarms on the state machine's own failures go. */
+  readonly alarmTopic: ITopic;
+  /**
+   * The ASL definition; every `${Placeholder}` in it must be one of the functions' ARNs.
+   * @default 'statemachines/lineage.asl.json' in the repository
+   */
+  readonly definitionFile?: string;
+  /**
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * What happens to the execution log group when it leaves the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/** `TriageFunctionArn` for `triage`: the placeholder a function's ARN fills in the definition. */
+export function placeholderFor(name: keyof LoopFunctions): string {
+  return `${name.charAt(0).toUpperCase()}${name.slice(1)}FunctionArn`;
+}
+
+/** Every `${Name}` in an ASL document, sorted and unique. */
+export function placeholdersIn(definition: string): string[] {
+  return [...new Set([...definition.matchAll(/\$\{([^}]+)\}/g)].map((m) => m[1] as string))].sort();
+}
+
+export class LineageLoop extends Construct {
+  readonly stateMachine: StateMachine;
+  readonly logGroup: LogGroup;
+  readonly alarms: readonly Alarm[];
+
+  constructor(scope: Construct, id: string, props: LineageLoopProps) {
+    super(scope, id);
+    const definitionFile = props.definitionFile ?? join(projectRoot, 'statemachines', 'lineage.asl.json');
+    const functions = Object.entries(props.functions) as [keyof LoopFunctions, ProdloopFunction][];
+
+    const substitutions = Object.fromEntries(functions.map(([name, fn]) => [placeholderFor(name), fn.function.functionArn]));
+    checkPlaceholders(definitionFile, Object.keys(substitutions));
+
+    this.logGroup = new LogGroup(this, 'Logs', {
+      // Step Functions writes through CloudWatch vended logs; names under this prefix keep the
+      // log delivery's resource policy from growing with every state machine.
+      logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-lineage`,
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+
+    this.stateMachine = new StateMachine(this, 'StateMachine', {
+      comment: 'prodloop lineage loop',
+      stateMachineType: StateMachineType.STANDARD,
+      definitionBody: DefinitionBody.fromFile(definitionFile),
+      definitionSubstitutions: substitutions,
+      logs: { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: false },
+      tracingEnabled: true,
+    });
+
+    // The role may invoke exactly the functions the definition names, nothing else.
+    const policy = this.stateMachine.role.node.findChild('DefaultPolicy');
+    for (const [, fn] of functions) {
+      fn.function.grantInvoke(this.stateMachine);
+      acknowledge(
+        policy,
+        `AwsSolutions-IAM5[Resource::${nagRef(fn.function.node.defaultChild as CfnFunction, 'Arn')}:*]`,
+        'lambda:InvokeFunction on the function ARN plus ":*" (its versions and aliases), as grantInvoke generates; the function is one the definition names.',
+      );
+    }
+    acknowledge(
+      policy,
+      'AwsSolutions-IAM5[Resource::*]',
+      'Log delivery to CloudWatch Logs (logs:CreateLogDelivery and friends) and X-Ray tracing support no resource-level permissions; Step Functions documents Resource "*" for both.',
+    );
+
+    const topicAction = new SnsAction(props.alarmTopic);
+    const alarmOn = (alarmId: string, metric: Metric, what: string): Alarm => {
+      const alarm = new Alarm(this, alarmId, {
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        alarmDescription: `prodloop: a lineage execution ${what}. Look at the execution history; the lineage may need a human.`,
+      });
+      alarm.addAlarmAction(topicAction);
+      return alarm;
+    };
+    this.alarms = [
+      alarmOn('ExecutionsFailed', this.stateMachine.metricFailed({ statistic: 'Sum' }), 'failed'),
+      alarmOn('ExecutionsTimedOut', this.stateMachine.metricTimedOut({ statistic: 'Sum' }), 'timed out'),
+      alarmOn('ExecutionsAborted', this.stateMachine.metricAborted({ statistic: 'Sum' }), 'was aborted'),
+      alarmOn('ExecutionThrottled', this.stateMachine.metricThrottled({ statistic: 'Sum' }), 'was throttled'),
+    ];
+  }
+
+  /**
+   * Allows the function to send task responses (SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat)
+   * for this state machine: what `grantTaskResponse` grants, in a policy of its own so that a function
+   * the definition names does not end up waiting for a policy that refers to the state machine.
+   */
+  grantTaskResponse(fn: ProdloopFunction): void {
+    fn.addPolicy('TaskResponse', [
+      new PolicyStatement({
+        actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+        resources: [this.stateMachine.stateMachineArn],
+      }),
+    ]);
+  }
+}
+
+/** Synth fails when the definition and the substitutions disagree: an unfilled placeholder deploys broken. */
+function checkPlaceholders(definitionFile: string, substituted: readonly string[]): void {
+  const placeholders = placeholdersIn(readFileSync(definitionFile, 'utf8'));
+  const unfilled = placeholders.filter((p) => !substituted.includes(p));
+  const unused = substituted.filter((s) => !placeholders.includes(s));
+  if (unfilled.length > 0 || unused.length > 0) {
+    throw new Error(
+      `${definitionFile} and the lineage loop disagree:` +
+        (unfilled.length > 0 ? ` placeholders without a substitution: ${unfilled.join(', ')};` : '') +
+        (unused.length > 0 ? ` substitutions the definition never uses: ${unused.join(', ')};` : ''),
+    );
+  }
+}

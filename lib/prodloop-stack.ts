@@ -1,0 +1,182 @@
+/**
+ * prodloop on AWS: signals in (alarms, deploys), the lineage loop (Step Functions), one table,
+ * GitHub access, and escalation to humans.
+ */
+
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
+import type { ProdloopConfig } from '#core/config';
+import { configFromContext, validateConfig } from './config.ts';
+import { EscalationChannel } from './escalation.ts';
+import { type FunctionName, type LogLevel, ProdloopFunction } from './function.ts';
+import { GithubAccess } from './github-access.ts';
+import { LineageLoop } from './lineage-loop.ts';
+import { SignalIngest } from './signal-ingest.ts';
+import { LineageTable } from './store.ts';
+
+export interface ProdloopStackProps extends StackProps {
+  /**
+   * The configuration. Validated either way; a ConfigError lists every problem.
+   * @default - the object under the `prodloop` context key (cdk.json)
+   */
+  readonly config?: unknown;
+  /**
+   * What happens to the table, the log groups and the keys when they leave the stack. Keep RETAIN
+   * wherever the audit trail matters.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Powertools log level of every function.
+   * @default 'INFO'
+   */
+  readonly logLevel?: LogLevel;
+  /**
+   * Name of prodloop's own event bus.
+   * @default 'prodloop'
+   */
+  readonly eventBusName?: string;
+}
+
+export type ProdloopFunctions = Readonly<Record<FunctionName, ProdloopFunction>>;
+
+export class ProdloopStack extends Stack {
+  readonly config: ProdloopConfig;
+  readonly functions: ProdloopFunctions;
+  readonly store: LineageTable;
+  readonly escalation: EscalationChannel;
+  readonly githubAccess: GithubAccess;
+  readonly ingest: SignalIngest;
+  readonly loop: LineageLoop;
+
+  constructor(scope: Construct, id: string, props: ProdloopStackProps = {}) {
+    super(scope, id, {
+      description: 'prodloop: closes the loop between production signals and the coding agents that fix them',
+      ...props,
+    });
+    this.config = props.config === undefined ? configFromContext(this) : validateConfig(props.config);
+    const config = this.config;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+
+    this.store = new LineageTable(this, 'LineageTable', { removalPolicy });
+    const { table } = this.store;
+    this.escalation = new EscalationChannel(this, 'Escalation', { emails: config.escalationEmails, keyRemovalPolicy: removalPolicy });
+    this.githubAccess = new GithubAccess(this, 'GithubAccess', { secretName: config.githubTokenSecretName });
+
+    const fn = (id: string, name: FunctionName, description: string, timeout?: Duration) =>
+      new ProdloopFunction(this, id, {
+        name,
+        config,
+        description,
+        removalPolicy,
+        ...(props.logLevel ? { logLevel: props.logLevel } : {}),
+        ...(timeout ? { timeout } : {}),
+      });
+    const functions: ProdloopFunctions = {
+      'ingest-alarm': fn('IngestAlarm', 'ingest-alarm', 'prodloop: turns alarm notifications into lineages and starts the loop'),
+      'record-deploy': fn(
+        'RecordDeploy',
+        'record-deploy',
+        'prodloop: records deploys and health events, resumes lineages waiting for a fix',
+      ),
+      triage: fn('Triage', 'triage', 'prodloop: decides whether a lineage is worth an issue', Duration.seconds(60)),
+      github: fn('Github', 'github', 'prodloop: files, comments on and closes GitHub issues', Duration.seconds(60)),
+      lineage: fn('Lineage', 'lineage', 'prodloop: lineage bookkeeping: task tokens, budget, iterations, quarantine'),
+      validate: fn('Validate', 'validate', 'prodloop: evaluates a fix deploy against the baseline', Duration.seconds(60)),
+      escalate: fn('Escalate', 'escalate', 'prodloop: hands a lineage to a human'),
+    };
+    this.functions = functions;
+
+    this.ingest = new SignalIngest(this, 'SignalIngest', {
+      watchedAlarms: config.watchedAlarms,
+      ingestAlarm: functions['ingest-alarm'],
+      recordDeploy: functions['record-deploy'],
+      keyRemovalPolicy: removalPolicy,
+      ...(props.eventBusName ? { eventBusName: props.eventBusName } : {}),
+    });
+    const bus = this.ingest.eventBus;
+
+    this.loop = new LineageLoop(this, 'LineageLoop', {
+      functions: {
+        triage: functions.triage,
+        github: functions.github,
+        lineage: functions.lineage,
+        validate: functions.validate,
+        escalate: functions.escalate,
+      },
+      alarmTopic: this.escalation.topic,
+      removalPolicy,
+    });
+    const { stateMachine } = this.loop;
+
+    functions['ingest-alarm'].bindTable(table, { accessMode: 'RW' }).bindStateMachineStart(stateMachine).bindEventBus(bus);
+
+    functions['record-deploy'].bindTable(table, { accessMode: 'RW' });
+    this.loop.grantTaskResponse(functions['record-deploy']);
+    this.githubAccess.grantRead(functions['record-deploy']);
+
+    functions.triage.bindTable(table, { accessMode: 'RW' });
+    allowMetricReads(functions.triage, { logsInsights: true });
+
+    functions.github.bindTable(table, { accessMode: 'RW' }).bindEventBus(bus);
+    this.githubAccess.grantRead(functions.github);
+
+    functions.lineage.bindTable(table, { accessMode: 'RW' }).bindEventBus(bus);
+    this.loop.grantTaskResponse(functions.lineage);
+
+    functions.validate.bindTable(table, { accessMode: 'RO' });
+    allowMetricReads(functions.validate, { logsInsights: false });
+
+    functions.escalate.bindTable(table, { accessMode: 'RW' }).bindTopic(this.escalation.topic).bindEventBus(bus);
+
+    new CfnOutput(this, 'TableName', { value: table.tableName, description: 'The lineage table' });
+    new CfnOutput(this, 'StateMachineArn', { value: stateMachine.stateMachineArn, description: 'The lineage loop' });
+    new CfnOutput(this, 'EventBusName', {
+      value: bus.eventBusName,
+      description: 'prodloop\'s bus: put "Deploy Finished" events here; prodloop publishes its own events here',
+    });
+    new CfnOutput(this, 'EscalationTopicArn', {
+      value: this.escalation.topic.topicArn,
+      description: 'Escalations to humans; subscribe here',
+    });
+    new CfnOutput(this, 'AlarmIntakeTopicArn', {
+      value: this.ingest.alarmIntakeTopic.topicArn,
+      description: 'Add as an alarm action to send an alarm to prodloop directly',
+    });
+  }
+}
+
+/**
+ * CloudWatch metric reads (GetMetricData has no resource-level permissions) and, for triage,
+ * CloudWatch Logs Insights queries on the account's log groups.
+ */
+function allowMetricReads(fn: ProdloopFunction, options: { logsInsights: boolean }): void {
+  const statements = [new PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] })];
+  const acknowledgements = [
+    {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        "cloudwatch:GetMetricData supports no resource-level permissions, and the alarms prodloop reads are the user's, named only at run time" +
+        (options.logsInsights ? '; logs:GetQueryResults supports no resource-level permissions either.' : '.'),
+    },
+  ];
+  if (options.logsInsights) {
+    const logGroups = Stack.of(fn).formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: '*',
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    statements.push(
+      new PolicyStatement({ actions: ['logs:StartQuery'], resources: [logGroups] }),
+      new PolicyStatement({ actions: ['logs:GetQueryResults'], resources: ['*'] }),
+    );
+    acknowledgements.push({
+      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:*]',
+      reason:
+        "Triage queries the log groups of the services behind an alarm, which are the user's and known only at run time; queries stay in this account and region.",
+    });
+  }
+  fn.addPolicy('MetricReads', statements, acknowledgements);
+}
