@@ -125,7 +125,8 @@ export class ProdloopStack extends Stack {
     functions.lineage.bindTable(table, { accessMode: 'RW' }).bindEventBus(bus);
     this.loop.grantTaskResponse(functions.lineage);
 
-    functions.validate.bindTable(table, { accessMode: 'RO' });
+    // Validate reads the lineage and appends each evaluation to its audit trail.
+    functions.validate.bindTable(table, { accessMode: 'RW' });
     allowMetricReads(functions.validate, { logsInsights: false });
 
     functions.escalate.bindTable(table, { accessMode: 'RW' }).bindTopic(this.escalation.topic).bindEventBus(bus);

@@ -137,11 +137,12 @@ describe('functions', () => {
     assert.equal(envOf('github')[ENV.githubTokenSecretId], exampleConfig.githubTokenSecretName);
   });
 
-  test('validate only reads the table; the other functions read and write it', () => {
+  test('every function reads and writes the table, each evaluation and decision landing in the audit trail', () => {
     for (const name of names) {
       const actions = actionsOf(roleOf(name));
       assert.ok(actions.has('dynamodb:Query'), `${name} reads`);
-      assert.equal(actions.has('dynamodb:PutItem'), name !== 'validate', `${name} writes: ${name !== 'validate'}`);
+      assert.ok(actions.has('dynamodb:PutItem'), `${name} writes`);
+      assert.ok(!actions.has('dynamodb:DeleteTable'), `${name} cannot drop the table`);
     }
   });
 

@@ -33,7 +33,9 @@ export function makeIngestAlarm(deps: Pick<Deps, 'config' | 'store' | 'workflow'
       return { outcome: 'ignored', reason };
     }
     const watchedByName = config.watchedAlarms.namePrefixes.some((p) => signal.alarmName.startsWith(p));
-    if (!watchedByName && config.watchedAlarms.tags.length === 0) {
+    // Tag-based watching needs the alarm's tags (ListTagsForResource), which is not built yet: until
+    // then only name prefixes admit an alarm, so configuring tags never widens what is watched.
+    if (!watchedByName) {
       const reason = `alarm ${signal.alarmName} matches no watched name prefix`;
       logger.info('alarm not watched', { reason });
       return { outcome: 'ignored', reason };
