@@ -53,10 +53,8 @@ export function runtime() {
 
 /** Powertools Logger behind the core's LoggerLike: structured JSON with the extra keys merged in. */
 export function powertoolsLogger(logger: Logger): LoggerLike {
-  const at =
-    (level: 'info' | 'warn' | 'error') =>
-    (message: string, extra?: Record<string, unknown>) =>
-      extra ? logger[level](message, extra as Record<string, never>) : logger[level](message);
+  const at = (level: 'info' | 'warn' | 'error') => (message: string, extra?: Record<string, unknown>) =>
+    extra ? logger[level](message, extra as Record<string, never>) : logger[level](message);
   return { info: at('info'), warn: at('warn'), error: at('error') };
 }
 
