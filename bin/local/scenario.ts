@@ -3,7 +3,7 @@
  * their changed paths, the fixes that ship and what each does to the signal, and the expected outcome.
  */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ProdloopConfigInput } from '#core/config';
 import type { MetricSource, Point } from '#core/ports';
 

@@ -5,7 +5,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseConfig } from '#core/config';
 import type { LoggerLike } from '#core/deps';
 import { ConfigError } from '#core/errors';

@@ -10,7 +10,7 @@
  * Ignored: "CloudWatch Alarm Configuration Change" events (creation, update, deletion of an alarm) and
  * state change events whose new state equals the previous one.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { alarmFingerprint } from './fingerprint.ts';
 import { ignored, isRecord, reasonOf, rejected, toIsoDate, unique, withoutUndefined } from './parsing.ts';
 import { type AlarmSignal, type AlarmVariant, alarmSignal, alarmState, type MetricRef, type ParseResult } from './signals.ts';

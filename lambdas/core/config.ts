@@ -2,7 +2,7 @@
  * prodloop's configuration: `cdk.json` context key `prodloop`, validated at synth time, handed to every
  * function as the PRODLOOP_CONFIG environment variable and validated again at cold start.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from './errors.ts';
 
 const repository = z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'must be "owner/name", e.g. "acme/shop"');

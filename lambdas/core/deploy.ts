@@ -5,7 +5,7 @@
  * ECS deployment state changes and CloudFormation stack status changes. Events of those AWS sources
  * that say nothing about a deploy starting or ending are ignored; anything else is rejected.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ignored, isRecord, reasonOf, rejected, toIsoDate, withoutUndefined } from './parsing.ts';
 import { type DeploySignal, type DeployStatus, deploySignal, deployStatus, type ParseResult } from './signals.ts';
 

@@ -2,7 +2,7 @@
  * GitHub webhooks to GithubSignal. Pure: no I/O, never throws on bad input.
  * `issues`, `pull_request` and `issue_comment` deliveries (every action) are accepted; other events are ignored.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ignored, isRecord, reasonOf, rejected, toIsoDate } from './parsing.ts';
 import { type GithubSignal, githubSignal, type ParseResult } from './signals.ts';
 

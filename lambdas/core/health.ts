@@ -2,7 +2,7 @@
  * AWS Health events to HealthSignal. Pure: no I/O, never throws on bad input.
  * "AWS Health Event" is accepted; other aws.health detail types (abuse reports) are ignored.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ignored, isRecord, reasonOf, rejected, toIsoDate } from './parsing.ts';
 import { type HealthSignal, healthSignal, type ParseResult } from './signals.ts';
 

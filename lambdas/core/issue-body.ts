@@ -2,7 +2,7 @@
  * The issue prodloop files for a lineage: title, Markdown body, labels, and the machine-readable
  * block at the end that lets prodloop (and anyone) recognise the issue again. Pure.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ProdloopConfig } from './config.ts';
 import { attributionCause, type Candidate, type Decision, decision as decisionSchema, type Lineage, type Verdict } from './lineage.ts';
 import type { IssueDraft } from './ports.ts';

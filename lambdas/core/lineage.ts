@@ -1,5 +1,5 @@
 /** The lineage: the life of one problem, and what the loop decides about it. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { alarmSignal, deploySignal, isoDate } from './signals.ts';
 
 export const lineageStatus = z.enum([

@@ -1,5 +1,5 @@
 /** Small helpers shared by the event parsers: one-line reasons from zod errors, dates, results. */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { ParseResult } from './signals.ts';
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,5 +1,5 @@
 /** Normalized signals: what ingestion makes of any incoming event. zod schemas are the contract. */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const isoDate = z.string().datetime({ offset: true });
 

@@ -4,7 +4,7 @@
  * decidable yet? "Worse" needs less evidence than "recovered": the andon cord is pulled on the first
  * significant look, while recovery must hold for several consecutive evaluations.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Evidence, Verdict } from './lineage.ts';
 import type { Point } from './ports.ts';
 import { mean, noiseFloor } from './stats.ts';

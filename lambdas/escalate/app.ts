@@ -1,5 +1,5 @@
 /** escalate: pages a human through the notifier, publishes Escalated, and hands the lineage over. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Deps } from '#core/deps';
 import { NotFoundError } from '#core/errors';
 import { renderEscalation } from '#core/escalation';

@@ -1,5 +1,5 @@
 /** github: files the lineage's one issue (or observation), comments verdicts and closes it on recovery. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Deps } from '#core/deps';
 import { NotFoundError } from '#core/errors';
 import { renderClosingComment, renderIssue, renderVerdictComment } from '#core/issue-body';

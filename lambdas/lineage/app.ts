@@ -2,7 +2,7 @@
  * lineage: the loop's bookkeeping. Parks the task token while a fix is awaited, charges the budget,
  * counts iterations, records ignore decisions and takes quarantine locks when the andon cord is pulled.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Deps } from '#core/deps';
 import { NotFoundError } from '#core/errors';
 import { decision, verdict } from '#core/lineage';

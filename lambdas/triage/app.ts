@@ -1,5 +1,5 @@
 /** triage: gathers the evidence through ports and returns the decision (pure core in #core/triage). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { codePathsFor } from '#core/config';
 import type { Deps } from '#core/deps';
 import { NotFoundError } from '#core/errors';

@@ -1,5 +1,5 @@
 /** validate: one look at the signal since the fix deploy, against the pre-incident baseline (pure core in #core/validate). */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Deps } from '#core/deps';
 import { NotFoundError } from '#core/errors';
 import { decision } from '#core/lineage';
