@@ -1,5 +1,5 @@
 /** The `prodloop` command: local runs, event parsing, status. */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -7,6 +7,7 @@ import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDbLineageStore } from '#adapters/dynamodb-store';
 import { dynamoDbClientFor } from '#adapters/dynamodb-table';
 import { parseEventText } from '#core/parse-event';
+import { type Command, readStdin, UsageError } from './command.ts';
 import { startDynamoDbLocal } from './local/dynamodb-local.ts';
 import { renderResult, renderStatus } from './local/render.ts';
 import { runScenario, type ScenarioResult } from './local/run.ts';
@@ -21,7 +22,8 @@ const LOCAL_TABLE_PREFIX = 'prodloop-local-';
 const USAGE = `usage: prodloop <command> [options]
 
 commands:
-  local [--scenario NAME|FILE] [--json]   run bundled scenarios (or one) end to end on this machine
+  local [--scenario NAME|FILE] [--suite NAME] [--json]
+                                          run the bundled scenarios (or one, or a suite in scenarios/NAME/) end to end
   parse-event FILE [--github-event NAME]  print the signal ingestion makes of an event file (exit 2 if rejected)
   status [--table NAME] [--endpoint URL] [--region REGION] [--lineage ID]
                                           lineages, budgets and quarantine locks (default: the last local run)
@@ -34,11 +36,14 @@ table options: --table NAME [--region REGION] for a deployed stack, --endpoint U
 without them the table of the last local run (--scenario NAME picks which, default fix-works).
 `;
 
-export function bundledScenarios(): Scenario[] {
-  return readdirSync(SCENARIO_DIR)
+/** The bundled scenarios: `scenarios/*.json`, or those of a suite, `scenarios/<suite>/*.json`. */
+export function bundledScenarios(suite?: string): Scenario[] {
+  const dir = suite ? join(SCENARIO_DIR, suite) : SCENARIO_DIR;
+  if (suite && (!/^[a-z0-9-]+$/.test(suite) || !existsSync(dir))) throw new UsageError(`no scenario suite named ${suite}`);
+  return readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .sort()
-    .map((f) => loadScenario(join(SCENARIO_DIR, f)));
+    .map((f) => loadScenario(join(dir, f)));
 }
 
 function resolveScenario(arg: string): Scenario {
@@ -52,8 +57,6 @@ function resolveScenario(arg: string): Scenario {
     );
   return found;
 }
-
-class UsageError extends Error {}
 
 async function local(args: string[], out: (s: string) => void): Promise<number> {
   const { values } = parseArgs({
@@ -221,9 +224,30 @@ async function status(args: string[], out: (s: string) => void): Promise<number>
   return 0;
 }
 
+/** Subcommands contributed by files in bin/commands/. */
+async function extraCommands(): Promise<Command[]> {
+  const dir = join(root, 'bin', 'commands');
+  if (!existsSync(dir)) return [];
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+    .sort();
+  const loaded = await Promise.all(files.map(async (f) => ((await import(join(dir, f))) as { command?: Command }).command));
+  return loaded.filter((c): c is Command => c !== undefined);
+}
+
+function usage(extra: readonly Command[]): string {
+  if (extra.length === 0) return USAGE;
+  const lines = extra.map((c) => `  ${c.usage.padEnd(40)}${c.summary}`);
+  return USAGE.replace('\ntable options:', `${lines.join('\n')}\n\ntable options:`);
+}
+
 export async function main(argv: string[], out = (s: string) => console.log(s), err = (s: string) => console.error(s)): Promise<number> {
   const [command, ...rest] = argv;
+  const extra = await extraCommands();
+  const USAGE = usage(extra);
   try {
+    const contributed = extra.find((c) => c.name === command);
+    if (contributed) return await contributed.run(rest, { out, err, stdin: readStdin });
     switch (command) {
       case 'local':
         return await local(rest, out);
