@@ -9,6 +9,7 @@ import type { Construct } from 'constructs';
 import type { ProdloopConfig } from '#core/config';
 import { configFromContext, validateConfig } from './config.ts';
 import { EscalationChannel } from './escalation.ts';
+import { FrictionSignals } from './friction.ts';
 import { type FunctionName, type LogLevel, ProdloopFunction } from './function.ts';
 import { GithubAccess } from './github-access.ts';
 import { LineageLoop } from './lineage-loop.ts';
@@ -49,6 +50,8 @@ export class ProdloopStack extends Stack {
   readonly githubAccess: GithubAccess;
   readonly ingest: SignalIngest;
   readonly loop: LineageLoop;
+  /** Friction signals from coding-agent transcripts, when the configuration has a `friction` key. */
+  readonly friction?: FrictionSignals;
 
   constructor(scope: Construct, id: string, props: ProdloopStackProps = {}) {
     super(scope, id, {
@@ -130,6 +133,17 @@ export class ProdloopStack extends Stack {
     allowMetricReads(functions.validate, { logsInsights: false });
 
     functions.escalate.bindTable(table, { accessMode: 'RW' }).bindTopic(this.escalation.topic).bindEventBus(bus);
+
+    if (FrictionSignals.enabledIn(config)) {
+      this.friction = new FrictionSignals(this, 'Friction', {
+        config,
+        table,
+        githubAccess: this.githubAccess,
+        alarmTopic: this.escalation.topic,
+        removalPolicy,
+        ...(props.logLevel ? { logLevel: props.logLevel } : {}),
+      });
+    }
 
     new CfnOutput(this, 'TableName', { value: table.tableName, description: 'The lineage table' });
     new CfnOutput(this, 'StateMachineArn', { value: stateMachine.stateMachineArn, description: 'The lineage loop' });

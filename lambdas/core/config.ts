@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { ConfigError } from './errors.ts';
+import { frictionKey } from './friction/config.ts';
 
 const repository = z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'must be "owner/name", e.g. "acme/shop"');
 
@@ -78,6 +79,8 @@ export const prodloopConfig = z
         assignees: z.array(z.string().min(1)).default([]),
       })
       .default({ labels: ['prodloop', 'agent-ready'], assignees: [] }),
+    /** Friction signals from coding-agent transcripts (docs/friction.md); deployed when present. */
+    friction: frictionKey.optional(),
   })
   .strict();
 export type ProdloopConfig = z.infer<typeof prodloopConfig>;

@@ -113,3 +113,19 @@ export function thresholdFor(config: FrictionConfig, kind: FrictionKind): number
 export function frictionAlarmPrefix(config: FrictionConfig, watchedNamePrefixes: readonly string[]): string {
   return config.alarmNamePrefix ?? `${watchedNamePrefixes[0] ?? 'prodloop-'}friction-`;
 }
+
+/**
+ * The `friction` key of prodloop's configuration: validated with `frictionConfig` (every problem listed
+ * with its path), but kept as written, so the defaults do not take room in the functions' environment;
+ * `frictionSettings` fills them in where the pipeline runs.
+ */
+export const frictionKey = z
+  .custom<FrictionConfigInput>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), {
+    message: 'must be an object',
+  })
+  .superRefine((value, ctx) => {
+    const result = frictionConfig.safeParse(value);
+    if (result.success) return;
+    for (const issue of result.error.issues)
+      ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path as (string | number)[] });
+  });

@@ -1,0 +1,165 @@
+/**
+ * friction-judge: the optional model judge of a daily run (off by default).
+ *
+ * - `start`: gathers the day's judge records (at most `judge.maxRecords`). Fewer than
+ *   `judge.minBatchRecords` are judged at once with direct model calls; more go to one Bedrock batch
+ *   inference job, whose input is written next to them.
+ * - `poll`: the job's status; the workflow waits between polls.
+ * - `collect`: reads the job's output and writes the judge's partial of the day.
+ *
+ * Every answer is validated (zod) and every citation checked against the user's text, through the
+ * fingerprint the batch wrote beside the record; a citation that repeats the user is dropped and counted.
+ */
+import * as z from 'zod';
+import type { BatchJobs, ModelInvoker } from '#adapters/bedrock';
+import { type ObjectStore, writeJson } from '#adapters/s3';
+import type { LoggerLike } from '#core/deps';
+import type { FrictionConfig } from '#core/friction/config';
+import {
+  acceptJudgement,
+  type JudgeManifestEntry,
+  type JudgeRecord,
+  type JudgeVerdict,
+  judgeManifestEntry,
+  judgePartial,
+  parseBatchOutputLine,
+  parseJudgeText,
+} from '#core/friction/judge';
+import { day, runId, runKeys } from '#core/friction/run';
+
+export const judgeInput = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('start'), day, runId }),
+  z.object({ action: z.literal('poll'), day, runId, jobArn: z.string().min(1), polls: z.number().int().min(0) }),
+  z.object({ action: z.literal('collect'), day, runId, jobArn: z.string().min(1) }),
+]);
+
+export type JudgeOutcome =
+  | { readonly mode: 'none' }
+  | { readonly mode: 'done'; readonly judged: number; readonly invalid: number; readonly citationsDropped: number }
+  | {
+      readonly mode: 'batch';
+      readonly jobArn: string;
+      readonly polls: number;
+      readonly status: string;
+      readonly done: boolean;
+      readonly failed: boolean;
+    };
+
+export interface JudgeDeps {
+  readonly friction: FrictionConfig;
+  readonly store: ObjectStore;
+  readonly invoker: ModelInvoker;
+  readonly jobs: BatchJobs;
+  /** The service role Bedrock assumes to read the job's input and write its output. */
+  readonly batchRoleArn?: string;
+  readonly logger: LoggerLike;
+}
+
+const jsonLinesOf = (text: string) => text.split('\n').filter((l) => l.trim() !== '');
+
+export function makeJudge(deps: JudgeDeps) {
+  const { friction, store, invoker, jobs, logger } = deps;
+
+  async function manifestOf(prefix: string): Promise<Map<string, JudgeManifestEntry>> {
+    const entries = new Map<string, JudgeManifestEntry>();
+    for (const o of await store.list(prefix)) {
+      for (const l of jsonLinesOf(await store.getText(o.key))) {
+        const e = judgeManifestEntry.parse(JSON.parse(l));
+        entries.set(e.recordId, e);
+      }
+    }
+    return entries;
+  }
+
+  function verdictOf(text: string | undefined, error: string | undefined, entry: JudgeManifestEntry | undefined): JudgeVerdict {
+    if (!entry) return { invalid: 'answer for a record the run did not write' };
+    if (text === undefined) return { invalid: error ?? 'no answer' };
+    const parsed = parseJudgeText(text);
+    if (!parsed.ok) return { invalid: parsed.reason };
+    return { result: acceptJudgement(parsed.output, entry.fingerprint, entry.detectorKinds), detectorKinds: entry.detectorKinds };
+  }
+
+  async function finish(d: string, run: string, verdicts: JudgeVerdict[]): Promise<JudgeOutcome> {
+    const partial = judgePartial(d, verdicts);
+    await writeJson(store, runKeys(d, run).judgePartial, partial);
+    const j = partial.judge as NonNullable<typeof partial.judge>;
+    logger.info('friction judge done', { day: d, judged: j.sessions, invalid: j.invalidOutputs, citationsDropped: j.citationsDropped });
+    return { mode: 'done', judged: j.sessions, invalid: j.invalidOutputs, citationsDropped: j.citationsDropped };
+  }
+
+  return async (event: unknown): Promise<JudgeOutcome> => {
+    const input = judgeInput.parse(event);
+    const keys = runKeys(input.day, input.runId);
+    switch (input.action) {
+      case 'start': {
+        const lines: string[] = [];
+        for (const o of await store.list(keys.judgeInput)) {
+          for (const l of jsonLinesOf(await store.getText(o.key))) if (lines.length < friction.judge.maxRecords) lines.push(l);
+        }
+        if (lines.length === 0) return { mode: 'none' };
+        const manifest = await manifestOf(keys.judgeManifest);
+        if (lines.length < friction.judge.minBatchRecords) {
+          const verdicts: JudgeVerdict[] = [];
+          for (const l of lines) {
+            const record = JSON.parse(l) as JudgeRecord;
+            let text: string | undefined;
+            let error: string | undefined;
+            try {
+              text = await invoker.invoke(record);
+            } catch (e) {
+              error = (e as Error).message;
+              logger.warn('judge call failed', { recordId: record.recordId, error });
+            }
+            verdicts.push(verdictOf(text, error, manifest.get(record.recordId)));
+          }
+          return finish(input.day, input.runId, verdicts);
+        }
+        if (!deps.batchRoleArn) throw new Error('the judge needs its batch service role (FRICTION_JUDGE_ROLE_ARN) to start a batch job');
+        await store.putText(keys.judgeJobInput, `${lines.join('\n')}\n`, 'application/jsonl');
+        const jobName = `prodloop-friction-${input.day}-${input.runId}`
+          .replace(/[^a-zA-Z0-9-]/g, '-')
+          .slice(0, 63)
+          .replace(/-+$/, '');
+        const jobArn = await jobs.start({
+          jobName,
+          modelId: friction.judge.modelId,
+          roleArn: deps.batchRoleArn,
+          inputUri: `s3://${store.bucket}/${keys.judgeJobInput}`,
+          outputUri: `s3://${store.bucket}/${keys.judgeOutput}`,
+        });
+        logger.info('friction judge batch job started', { day: input.day, jobArn, records: lines.length });
+        return { mode: 'batch', jobArn, polls: 0, status: 'Submitted', done: false, failed: false };
+      }
+      case 'poll': {
+        const { status, message } = await jobs.status(input.jobArn);
+        const polls = input.polls + 1;
+        const done = status === 'Completed' || status === 'PartiallyCompleted';
+        const failed = !done && (['Failed', 'Stopped', 'Expired'].includes(status) || polls >= friction.judge.maxPolls);
+        if (failed)
+          logger.warn('friction judge batch job did not complete; the day is reported without it', {
+            jobArn: input.jobArn,
+            status,
+            message,
+            polls,
+          });
+        return { mode: 'batch', jobArn: input.jobArn, polls, status, done, failed };
+      }
+      case 'collect': {
+        const manifest = await manifestOf(keys.judgeManifest);
+        const verdicts: JudgeVerdict[] = [];
+        for (const o of await store.list(keys.judgeOutput)) {
+          if (!o.key.endsWith('.jsonl.out')) continue; // manifest.json.out and the like
+          for (const l of jsonLinesOf(await store.getText(o.key))) {
+            const row = parseBatchOutputLine(l);
+            if (!row) {
+              verdicts.push({ invalid: 'unreadable output line' });
+              continue;
+            }
+            verdicts.push(verdictOf(row.text, row.error, manifest.get(row.recordId)));
+          }
+        }
+        return finish(input.day, input.runId, verdicts);
+      }
+    }
+  };
+}

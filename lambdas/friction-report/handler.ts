@@ -1,0 +1,41 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createOctokit, GitHubIssueTracker, splitRepository } from '#adapters/github';
+import { AuditTrailIssueTracker, requireEnv, runtime } from '#adapters/runtime';
+import { S3ObjectStore } from '#adapters/s3';
+import { readGithubToken } from '#adapters/secrets';
+import { frictionEnv } from '#core/friction/env';
+import type { IssueTracker } from '#core/ports';
+import { makeReport } from './app.ts';
+
+const { env, config, logger, store, clock } = runtime();
+const { friction, bucket } = frictionEnv(process.env);
+const secrets = new SecretsManagerClient({});
+const objects = new S3ObjectStore(new S3Client({}), bucket);
+let tracker: Promise<IssueTracker> | undefined;
+
+/** Shadow mode never reads the token: every write is a dry-run record in the audit trail. */
+function issueTracker(): Promise<IssueTracker> {
+  if (config.shadowMode) return Promise.resolve(new AuditTrailIssueTracker(store, clock));
+  tracker ??= readGithubToken(secrets, requireEnv(env.GITHUB_TOKEN_SECRET_ID, 'GITHUB_TOKEN_SECRET_ID')).then(
+    (token) => {
+      const { owner, repo } = splitRepository(config.githubRepository);
+      return new GitHubIssueTracker({ octokit: createOctokit({ token, baseUrl: config.githubApiUrl }), owner, repo });
+    },
+    (error: unknown) => {
+      tracker = undefined; // a failed secret read is tried again on the next invocation
+      throw error;
+    },
+  );
+  return tracker as Promise<IssueTracker>;
+}
+
+// Embedded metric format documents go to the function's log as lines of their own.
+const emit = (line: string) => {
+  process.stdout.write(`${line}\n`);
+};
+
+export const handler = async (event: unknown) => {
+  const app = makeReport({ config, friction, store: objects, tracker: await issueTracker(), lineages: store, clock, logger, emit });
+  return app(event);
+};
