@@ -345,10 +345,15 @@ export class FrictionSignals extends Construct {
     ];
 
     new CfnOutput(this, 'BucketName', {
+      key: 'FrictionBucketName',
       value: this.bucket.bucketName,
       description: `Coding-agent transcripts go here, under ${settings.transcriptPrefix}YYYY-MM-DD/`,
     });
-    new CfnOutput(this, 'WorkflowArn', { value: this.stateMachine.stateMachineArn, description: 'The daily friction run' });
+    new CfnOutput(this, 'WorkflowArn', {
+      key: 'FrictionWorkflowArn',
+      value: this.stateMachine.stateMachineArn,
+      description: 'The daily friction run',
+    });
   }
 
   /** The judge may call the model, run batch jobs, and hand Bedrock a role that reads and writes the run's prefix. */

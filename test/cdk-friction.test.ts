@@ -142,6 +142,12 @@ describe('the daily workflow', () => {
       );
   });
 
+  test('the stack outputs the bucket and the workflow under stable names', () => {
+    const outputs = friction.template.toJSON().Outputs as Record<string, Cfn>;
+    assert.deepEqual(outputs.FrictionBucketName?.Value, { Ref: logicalId(friction, friction.stack.friction?.bucket as never) });
+    assert.deepEqual(outputs.FrictionWorkflowArn?.Value, { Ref: sm().id });
+  });
+
   test('an EventBridge schedule starts it every day at 03:00 UTC, with a dead-letter queue', () => {
     const smId = sm().id;
     const [, rule] = resourcesOf(friction.template, 'AWS::Events::Rule').find(([, r]) => r.Properties.ScheduleExpression) ?? [];

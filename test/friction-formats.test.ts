@@ -105,7 +105,7 @@ describe('format adapters on the real transcripts', () => {
     assert.ok(!sessions.some((x) => x.events.some((e) => e.type === 'user' && e.text === '<blank>')));
   });
 
-  test('an OpenHands trajectory reads the user message, the agent actions and their observations, and the final state', () => {
+  test('an OpenHands trajectory reads the user message, the coding agent actions and their observations, and the final state', () => {
     const [s] = parsed(real('openhands_basic_gui_mode.json'));
     assert.ok(s);
     assert.equal(s.format, 'openhands');
@@ -186,7 +186,7 @@ describe('format adapters on synthetic transcripts in the real formats', () => {
     assert.deepEqual(patch?.type === 'tool-call' && patch.paths, ['db/migrations/003_orders.sql']);
   });
 
-  test('OpenHands: a rejected action and a stopped agent end the session as stopped', () => {
+  test('OpenHands: a rejected action and a stopped coding agent end the session as stopped', () => {
     const [s] = parsed(synthetic('openhands-stopped.json'));
     assert.ok(s);
     assert.equal(

@@ -112,7 +112,7 @@ export function analyseSession(session: Session, config: FrictionConfig, options
 }
 
 /**
- * Abandoned: the agent's platform says the session stopped or failed; or the user's last request
+ * Abandoned: the coding agent's platform says the session stopped or failed; or the user's last request
  * ended in an interrupt, a refusal or an error that nothing recovered from, or got no answer at all.
  */
 export function outcomeOf(view: SessionView): Outcome {

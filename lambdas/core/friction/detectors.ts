@@ -66,7 +66,7 @@ export class SessionView {
   }
 }
 
-/** A message that asks the agent for something (not a housekeeping command). */
+/** A message that asks the coding agent for something (not a housekeeping command). */
 export function isRequest(e: EventOf<'user'>): boolean {
   if (e.generated) return false;
   if (!e.command) return e.text.trim().length > 0;
@@ -89,7 +89,7 @@ export function abandonedToolFlows(view: SessionView): Moment[] {
   while (i < events.length) {
     const e = events[i] as SessionEvent;
     if (e.type === 'tool-result' && (e.status === 'rejected' || e.status === 'cancelled')) {
-      // One flow: declined steps in a row, until the agent makes progress.
+      // One flow: declined steps in a row, until the coding agent makes progress.
       let n = 1;
       let j = i + 1;
       while (j < events.length) {
@@ -232,7 +232,7 @@ export function repeatedRephrasing(view: SessionView, config: FrictionConfig): M
 }
 
 // ---------------------------------------------------------------------------------------------
-// 3. Context churn: one file added to and removed from the agent's context again and again. A file
+// 3. Context churn: one file added to and removed from the coding agent's context again and again. A file
 //    dropped for good is housekeeping; churn needs it to come back. Two changes of one file (add then
 //    remove, or remove then add back) are one cycle. The seed pattern, `cycles` add/remove cycles
 //    within `windowSeconds` (or `windowTurns` without timestamps), is high severity; two cycles are
@@ -303,7 +303,7 @@ function humanWindow(seconds: number): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 4. Error events: platform errors (model provider, the agent crashing) and runs of failing tool steps.
+// 4. Error events: platform errors (model provider, the coding agent crashing) and runs of failing tool steps.
 
 export function errorEvents(view: SessionView): Moment[] {
   const moments: Moment[] = [];
@@ -429,7 +429,7 @@ export function escalationTone(view: SessionView): Moment[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 6. Backtracking: undoing the agent's work (undo commands, git reverts, asking for changes to be reverted).
+// 6. Backtracking: undoing the coding agent's work (undo commands, git reverts, asking for changes to be reverted).
 
 const UNDO_REQUEST =
   /^(please\s+|ok\s+|no[,.]?\s+)?(undo|revert|roll ?back)\b|\b(undo|revert|roll ?back) (that|this|those|these|it|the last|your|the changes?|the edit|everything)\b|\bput (it|that|them) back\b|\bgo back to (the|how|what) (it|was|previous|original|before)/i;
@@ -510,7 +510,7 @@ export function platformConfusion(view: SessionView): Moment[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Delight, for the discovery channel: the user thanking the agent or saying it worked.
+// Delight, for the discovery channel: the user thanking the coding agent or saying it worked.
 
 const DELIGHT =
   /\b(thanks|thank you|thx|perfect|awesome|great (job|work)|nice( work| job)?|love (it|this)|excellent|brilliant|amazing|(works|worked) (now|perfectly|great)|that worked)\b/i;

@@ -47,7 +47,7 @@ const SYSTEM = [
   'abandoned-tool-flow: tool calls the user rejected, cancelled or interrupted, or edits the tooling refused.',
   'repeated-rephrasing: the user restating one request three or more times in a row.',
   'context-churn: the same file added to and removed from the context repeatedly.',
-  "error-events: errors of the agent's platform or repeated failing tool steps.",
+  "error-events: errors of the coding agent's platform or repeated failing tool steps.",
   'escalation-tone: frustration in how the user writes.',
   'backtracking: undoing or reverting the coding agent’s work.',
   "platform-confusion: confusion about the coding agent's own features.",
@@ -67,7 +67,7 @@ function line(e: SessionEvent, sanitize: Sanitize): string {
         ? `USER COMMAND /${e.command}${e.text ? ` ${clip(e.text)}` : ''}`
         : `USER${e.generated ? ' (written by the tool)' : ''}: ${clip(e.text)}`;
     case 'assistant':
-      return `AGENT REPLY (${e.text.length} characters)`;
+      return `CODING AGENT REPLY (${e.text.length} characters)`;
     case 'tool-call':
       return `TOOL CALL ${e.category}`;
     case 'tool-result':

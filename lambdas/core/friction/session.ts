@@ -11,14 +11,14 @@ export const SESSION_FORMATS = ['claude-code', 'codex', 'aider', 'openhands', 's
 export const sessionFormat = z.enum(SESSION_FORMATS);
 export type SessionFormat = z.infer<typeof sessionFormat>;
 
-/** What a tool call did, in words that name no tool of any one agent. */
+/** What a tool call did, in words that name no tool of any one coding agent. */
 export const toolCategory = z.enum(['shell', 'edit', 'read', 'search', 'web', 'plan', 'other']);
 export type ToolCategory = z.infer<typeof toolCategory>;
 
 const at = z.string().datetime({ offset: true, local: true }).optional();
 
 export const sessionEvent = z.discriminatedUnion('type', [
-  /** A message from the user. `generated` marks text the agent's own UI wrote in the user's turn (help prompts, lint reports). */
+  /** A message from the user. `generated` marks text the coding agent's own UI wrote in the user's turn (help prompts, lint reports). */
   z.object({
     type: z.literal('user'),
     at,
@@ -44,24 +44,24 @@ export const sessionEvent = z.discriminatedUnion('type', [
     id: z.string().optional(),
     /**
      * ok; error (ran and failed); rejected (the user declined it); cancelled (stopped before it ran);
-     * interrupted (stopped while running); refused (the agent's tooling refused a malformed edit).
+     * interrupted (stopped while running); refused (the coding agent's tooling refused a malformed edit).
      */
     status: z.enum(['ok', 'error', 'rejected', 'cancelled', 'interrupted', 'refused']),
   }),
-  /** The user stopped the agent mid-turn (Ctrl-C, Esc, a stop button). */
+  /** The user stopped the coding agent mid-turn (Ctrl-C, Esc, a stop button). */
   z.object({ type: z.literal('interrupt'), at, during: z.enum(['response', 'tool', 'idle']) }),
-  /** A file entered or left the agent's context (Aider /add and /drop). */
+  /** A file entered or left the coding agent's context (Aider /add and /drop). */
   z.object({ type: z.literal('context'), at, action: z.enum(['add', 'remove']), path: z.string() }),
-  /** The agent asked for a confirmation and the user answered. */
+  /** The coding agent asked for a confirmation and the user answered. */
   z.object({
     type: z.literal('confirm'),
     at,
     subject: z.enum(['edit', 'command', 'file', 'url', 'fix', 'other']),
     answer: z.enum(['yes', 'no']),
   }),
-  /** An error of the agent's platform: model provider, crash, unknown model, rate limit. */
+  /** An error of the coding agent's platform: model provider, crash, unknown model, rate limit. */
   z.object({ type: z.literal('error'), at, source: z.enum(['provider', 'agent', 'config']) }),
-  /** The agent (or its UI) did not understand a command or setting the user gave it. */
+  /** The coding agent (or its UI) did not understand a command or setting the user gave it. */
   z.object({ type: z.literal('unrecognized'), at, what: z.enum(['command', 'model', 'file']) }),
 ]);
 export type SessionEvent = z.infer<typeof sessionEvent>;
@@ -69,11 +69,11 @@ export type SessionEventInput = z.input<typeof sessionEvent>;
 export type EventOf<T extends SessionEvent['type']> = Extract<SessionEvent, { type: T }>;
 
 export const session = z.object({
-  /** Stable id: the agent's own session id where it has one, else derived from the source and position. */
+  /** Stable id: the coding agent's own session id where it has one, else derived from the source and position. */
   id: z.string().min(1),
   format: sessionFormat,
   startedAt: at,
-  /** How the session ended, when the format records it (SWE-agent exit status, OpenHands agent state). */
+  /** How the session ended, when the format records it (SWE-agent exit status, OpenHands' final state). */
   endState: z.enum(['finished', 'stopped', 'error', 'unknown']).default('unknown'),
   events: z.array(sessionEvent),
 });

@@ -2,7 +2,7 @@
  * OpenHands trajectories: a JSON array of events (or an object holding it under `history`,
  * `trajectory` or `events`). Each event has a `source` (user, agent, environment) and either an
  * `action` (message, run, edit, read, browse, finish…) or an `observation` (run with its exit code,
- * error, user_rejected, agent_state_changed with the agent's new state).
+ * error, user_rejected, agent_state_changed with the coding agent's new state).
  */
 import type { ToolCategory } from '../session.ts';
 import { CorruptTranscript, record, SessionBuilder, stem, str, type TranscriptSource, timestamp } from './common.ts';
