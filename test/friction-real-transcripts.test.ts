@@ -108,6 +108,11 @@ describe('friction in the real transcripts, as labeled by reading them', () => {
     assert.deepEqual(labels(aider('2024-08-12 16:10:12')), ['context-churn:low']);
   });
 
+  test('Aider 2024-08-10 08:58:09: the reply came, then the user declined adding the files it named and left: medium, not high', () => {
+    const a = aider('2024-08-10 08:58:09');
+    assert.deepEqual([a.outcome, labels(a)], ['completed', ['abandoned-tool-flow:medium']]);
+  });
+
   test('Aider 2024-08-10 20:25:40: one /undo and a command aider does not have', () => {
     assert.deepEqual(labels(aider('2024-08-10 20:25:40')), ['backtracking:low', 'platform-confusion:low']);
   });

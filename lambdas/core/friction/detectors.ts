@@ -116,7 +116,8 @@ export function abandonedToolFlows(view: SessionView): Moment[] {
       e.answer === 'no' &&
       (e.subject === 'edit' || e.subject === 'command' || e.subject === 'file' || e.subject === 'fix')
     ) {
-      const gaveUp = !view.requestAfter(i) && !view.progressAfter(i);
+      // Declining to add files or fix lint comes after the reply was delivered: never the end of a flow.
+      const gaveUp = (e.subject === 'edit' || e.subject === 'command') && !view.requestAfter(i) && !view.progressAfter(i);
       moments.push({
         kind: 'abandoned-tool-flow',
         severity: gaveUp ? 'high' : e.subject === 'fix' ? 'low' : 'medium',
