@@ -287,6 +287,20 @@ describe('a daily run, handler by handler', () => {
     walk(definition.States);
   });
 
+  test('a handler without its bucket fails its invocation with a ConfigError naming the variable', async () => {
+    const saved = { ...process.env };
+    try {
+      process.env.PRODLOOP_CONFIG = JSON.stringify({ githubRepository: 'acme/shop', watchedAlarms: { namePrefixes: ['prod-'] } });
+      delete process.env.FRICTION_BUCKET;
+      const { handler } = await import('../lambdas/friction-plan/handler.ts');
+      await assert.rejects(handler({ input: {}, startedAt: '2026-03-02T03:00:00Z', executionName: 'x' }), /FRICTION_BUCKET/);
+      process.env.FRICTION_BUCKET = 'friction-bucket';
+      assert.equal((await handler({ input: {}, startedAt: '2026-03-02T03:00:00Z', executionName: 'x' })).day, '2026-03-01');
+    } finally {
+      process.env = saved;
+    }
+  });
+
   test('the environment names the bucket; a missing one fails the cold start', () => {
     const config = JSON.stringify({ githubRepository: 'acme/shop', watchedAlarms: { namePrefixes: ['prod-'] }, friction: { minSteps: 5 } });
     const env = frictionEnv({ PRODLOOP_CONFIG: config, FRICTION_BUCKET: 'b-1' });

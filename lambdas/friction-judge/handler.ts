@@ -8,14 +8,25 @@ import { S3ObjectStore } from '#adapters/s3';
 import { frictionEnv } from '#core/friction/env';
 import { makeJudge } from './app.ts';
 
-const { friction, bucket, judgeRoleArn } = frictionEnv(process.env);
-const app = makeJudge({
-  friction,
-  store: new S3ObjectStore(new S3Client({}), bucket),
-  invoker: new BedrockModelInvoker(new BedrockRuntimeClient({}), friction.judge.modelId),
-  jobs: new BedrockBatchJobs(new BedrockClient({})),
-  ...(judgeRoleArn ? { batchRoleArn: judgeRoleArn } : {}),
-  logger: powertoolsLogger(new Logger({ serviceName: 'prodloop' })),
-});
+const s3 = new S3Client({});
+const runtimeClient = new BedrockRuntimeClient({});
+const control = new BedrockClient({});
+const logger = powertoolsLogger(new Logger({ serviceName: 'prodloop' }));
+// Built on the first invocation, from the environment the friction construct sets (FRICTION_BUCKET,
+// FRICTION_JUDGE_ROLE_ARN): a missing or invalid value fails that invocation with a ConfigError naming it.
+let app: ReturnType<typeof makeJudge> | undefined;
 
-export const handler = async (event: unknown) => app(event);
+export const handler = async (event: unknown) => {
+  if (!app) {
+    const { friction, bucket, judgeRoleArn } = frictionEnv(process.env);
+    app = makeJudge({
+      friction,
+      store: new S3ObjectStore(s3, bucket),
+      invoker: new BedrockModelInvoker(runtimeClient, friction.judge.modelId),
+      jobs: new BedrockBatchJobs(control),
+      ...(judgeRoleArn ? { batchRoleArn: judgeRoleArn } : {}),
+      logger,
+    });
+  }
+  return app(event);
+};

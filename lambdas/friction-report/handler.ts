@@ -9,10 +9,12 @@ import type { IssueTracker } from '#core/ports';
 import { makeReport } from './app.ts';
 
 const { env, config, logger, store, clock } = runtime();
-const { friction, bucket } = frictionEnv(process.env);
 const secrets = new SecretsManagerClient({});
-const objects = new S3ObjectStore(new S3Client({}), bucket);
+const s3 = new S3Client({});
 let tracker: Promise<IssueTracker> | undefined;
+// Read on the first invocation, from the environment the friction construct sets (FRICTION_BUCKET):
+// a missing or invalid value fails that invocation with a ConfigError naming it.
+let friction: ReturnType<typeof frictionEnv> | undefined;
 
 /** Shadow mode never reads the token: every write is a dry-run record in the audit trail. */
 function issueTracker(): Promise<IssueTracker> {
@@ -36,6 +38,17 @@ const emit = (line: string) => {
 };
 
 export const handler = async (event: unknown) => {
-  const app = makeReport({ config, friction, store: objects, tracker: await issueTracker(), lineages: store, clock, logger, emit });
+  friction ??= frictionEnv(process.env);
+  const objects = new S3ObjectStore(s3, friction.bucket);
+  const app = makeReport({
+    config,
+    friction: friction.friction,
+    store: objects,
+    tracker: await issueTracker(),
+    lineages: store,
+    clock,
+    logger,
+    emit,
+  });
   return app(event);
 };
