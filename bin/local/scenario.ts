@@ -100,7 +100,8 @@ export const localDefaultConfig: ProdloopConfigInput = {
   iterationCap: 3,
   defaultBudgetUsd: 50,
   iterationCostUsd: 5,
-  validation: { intervalSeconds: 300, recoveredEvaluations: 3, maxEvaluations: 24 },
+  // Local runs shorten the recovery span (production: a daily cycle) and the settle period so a scenario ends in a few looks.
+  validation: { intervalSeconds: 300, recoveredEvaluations: 3, maxEvaluations: 24, recoveryMinutes: 15, recoveryMargin: 0.5, settleMinutes: 0 },
 };
 
 /** A simulated clock the local run moves forward; waits take no real time. */

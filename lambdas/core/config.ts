@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { ConfigError } from './errors.ts';
+import { signalRule } from './signal-rule.ts';
 import { frictionKey } from './friction/config.ts';
 
 const repository = z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'must be "owner/name", e.g. "acme/shop"');
@@ -64,12 +65,34 @@ export const prodloopConfig = z
       .object({
         /** Seconds between two evaluations after a fix deploy. */
         intervalSeconds: z.number().int().min(1).default(300),
-        /** Consecutive recovered evaluations before the issue is closed. */
+        /** Looks before "recovered" or "unchanged" may be declared ("worse" may come on the first). */
         recoveredEvaluations: z.number().int().min(1).default(3),
-        /** Evaluations after which an undecided validation escalates as inconclusive. */
-        maxEvaluations: z.number().int().min(1).default(36),
+        /** Evaluations after which an undecided validation escalates as inconclusive (432 × 300 s = 36 h, past the recovery span). */
+        maxEvaluations: z.number().int().min(1).default(432),
+        /** Minutes the signal must stay back at its baseline, after the settle period, before the issue closes: a daily cycle. */
+        recoveryMinutes: z.number().min(0).default(1440),
+        /** "Back at baseline" means below (1 + margin) × the trend-adjusted baseline (at most half the incident's excess). */
+        recoveryMargin: z.number().positive().max(10).default(0.25),
+        /** Minutes after a fix deploy left out of "recovered" and "unchanged" while it rolls out. */
+        settleMinutes: z.number().min(0).default(15),
+        /** Days of history before the onset the healthy baseline (trend, daily cycle) is fitted on; CloudWatch keeps 1-minute data 15 days. */
+        historyDays: z.number().min(0).max(15).default(7),
+        /** At most this many minutes before a deploy (after the onset) stand for its pre-deploy level. */
+        preDeployMinutes: z.number().int().min(1).default(60),
+        /** How alarms' signals are read: rate over a traffic metric, count or level (docs/validation.md). */
+        signals: z.array(signalRule).default([]),
       })
-      .default({ intervalSeconds: 300, recoveredEvaluations: 3, maxEvaluations: 36 }),
+      .default({
+        intervalSeconds: 300,
+        recoveredEvaluations: 3,
+        maxEvaluations: 432,
+        recoveryMinutes: 1440,
+        recoveryMargin: 0.25,
+        settleMinutes: 15,
+        historyDays: 7,
+        preDeployMinutes: 60,
+        signals: [],
+      }),
     /** Dry run: issues and pages go to the audit trail and the outbox only. On until a human turns it off. */
     shadowMode: z.boolean().default(true),
     escalationEmails: z.array(z.string().email()).default([]),

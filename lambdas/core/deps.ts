@@ -33,5 +33,11 @@ export function executionSettings(config: ProdloopConfig) {
     recoveredEvaluations: config.validation.recoveredEvaluations,
     maxEvaluations: config.validation.maxEvaluations,
     minPoints: 3,
+    recoveryMinutes: config.validation.recoveryMinutes,
+    recoveryMargin: config.validation.recoveryMargin,
+    settleMinutes: config.validation.settleMinutes,
+    historyMinutes: Math.round(config.validation.historyDays * 1440),
+    preDeployMinutes: config.validation.preDeployMinutes,
+    signals: config.validation.signals,
   };
 }

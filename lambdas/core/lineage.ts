@@ -145,5 +145,11 @@ export const verdict = z.object({
   signalToNoise: z.number(),
   points: z.number().int().min(0),
   reason: z.string(),
+  /** The signal since the deploy as a multiple of its trend-adjusted healthy baseline (docs/validation.md). */
+  ratio: z.number().optional(),
+  /** While undecided: minutes until a verdict is expected at the current volume. */
+  etaMinutes: z.number().min(0).optional(),
+  /** The e-value behind the verdict: evidence against its null hypothesis that holds at any look. */
+  eValue: z.number().min(0).optional(),
 });
 export type Verdict = z.infer<typeof verdict>;

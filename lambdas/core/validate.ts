@@ -1,39 +1,117 @@
 /**
- * Validation after a deploy: is the signal back at its pre-incident baseline (recovered), still at
- * the incident level (unchanged), significantly worse than just before the deploy (worse), or not
- * decidable yet? "Worse" needs less evidence than "recovered": the andon cord is pulled on the first
- * significant look, while recovery must hold for several consecutive evaluations.
+ * Validation after a deploy, with anytime-valid sequential tests (docs/validation.md). Each look
+ * compares the signal since the deploy with a trend-adjusted baseline (baseline.ts) and reads three
+ * e-values (sequential.ts, comparison.ts):
+ *
+ * - worse: post-deploy level above the pre-deploy level, one-sided, at α = 1%: it may fire on the
+ *   first look and needs no minimum span (the andon cord);
+ * - unchanged: the level since the settle period still above the recovery margin over the healthy
+ *   baseline, at α = 1% (half on the whole span, half shared by hour blocks, so a relapse at the
+ *   daily peak counts too);
+ * - recovered: the level below the recovery margin, at α = 0.1%, and only once the data since the
+ *   settle period covers `recoveryMinutes` (a full daily cycle by default) with no hour block elevated.
+ *
+ * When no test decides before the deadline the verdict is inconclusive, and the reason says whether
+ * the traffic was too low to decide (with the time a decision would have needed) or the signal sits
+ * between the baseline and the incident level. Success is never declared without the evidence.
  */
 import * as z from 'zod';
+import { type BaselineModel, bestReference, fitBaseline, type Observation, type SignalKind } from './baseline.ts';
+import { compare } from './comparison.ts';
 import type { Evidence, Verdict } from './lineage.ts';
 import type { Point } from './ports.ts';
-import { mean, noiseFloor } from './stats.ts';
+import { type Component, logThreshold } from './sequential.ts';
+import { signalRule } from './signal-rule.ts';
+
+export type { SignalKind } from './baseline.ts';
+export { type SignalRule, signalRule } from './signal-rule.ts';
 
 export const validationLoop = z.object({
   evaluations: z.number().int().min(0),
+  /** Consecutive looks at which the recovery e-value was past its threshold. */
   recoveredStreak: z.number().int().min(0),
+  /** log e-values at the last look (worse, unchanged, recovered), for the audit trail. */
+  logEWorse: z.number().optional(),
+  logEUnchanged: z.number().optional(),
+  logERecovered: z.number().optional(),
 });
 export type ValidationLoop = z.infer<typeof validationLoop>;
 
+/**
+ * Settings carried by the execution (executionSettings in deps.ts). New keys default to the
+ * behaviour executions started before they existed expect (no minimum span, no settle period).
+ */
 export const validationSettings = z.object({
   validationIntervalSeconds: z.number().int().min(0),
   recoveredEvaluations: z.number().int().min(1),
   maxEvaluations: z.number().int().min(1),
-  /** Post-deploy points needed before any verdict but "worse". */
+  /** Post-deploy points (after the settle period) needed before "recovered" or "unchanged". */
   minPoints: z.number().int().min(1).default(3),
+  /** Minutes the signal must be back at baseline, after the settle period, before "recovered". */
+  recoveryMinutes: z.number().min(0).default(0),
+  /** "Back at baseline" means below (1 + margin) × baseline; capped at half the incident's excess. */
+  recoveryMargin: z.number().positive().max(10).default(0.25),
+  /** Minutes after the deploy left out of "recovered" and "unchanged" while the deploy rolls out. */
+  settleMinutes: z.number().min(0).default(0),
+  /** Minutes of history before the onset the healthy baseline is fitted on. */
+  historyMinutes: z
+    .number()
+    .int()
+    .min(0)
+    .default(7 * 1440),
+  /** At most this many minutes before the deploy (after the onset) stand for its pre-deploy level. */
+  preDeployMinutes: z.number().int().min(1).default(60),
+  signals: z.array(signalRule).default([]),
 });
 export type ValidationSettings = z.infer<typeof validationSettings>;
+export type ValidationSettingsInput = z.input<typeof validationSettings>;
 
 export type Outcome = 'recovered' | 'unchanged' | 'worse' | 'inconclusive' | 'pending';
+
+/** False-verdict bounds, each holding at every look (Ville's inequality). */
+export const ALPHA = { worse: 0.01, unchanged: 0.01, recovered: 0.001 } as const;
+
+/** "Worse" alternatives: the post-deploy level as a multiple of the pre-deploy level. */
+export const WORSE_COMPONENTS: readonly Component[] = [
+  { effect: 1.25, weight: 0.2 },
+  { effect: 1.5, weight: 0.2 },
+  { effect: 2, weight: 0.2 },
+  { effect: 3, weight: 0.15 },
+  { effect: 5, weight: 0.15 },
+  { effect: 10, weight: 0.1 },
+];
+
+/** "Recovered" alternatives against the margin m: back at baseline, below it, or halfway to m. */
+export function recoveredComponents(margin: number): Component[] {
+  return [
+    { effect: 1, weight: 0.5 },
+    { effect: 0.75, weight: 0.15 },
+    { effect: 0.5, weight: 0.1 },
+    { effect: (1 + margin) / 2, weight: 0.25 },
+  ];
+}
+
+/** "Unchanged" alternatives: still 1.25 to 5 times the margin. */
+export function unchangedComponents(margin: number): Component[] {
+  return [1.25, 1.5, 2, 3, 5].map((k) => ({ effect: margin * k, weight: 0.2 }));
+}
 
 export interface EvaluateInput {
   readonly evidence: Pick<Evidence, 'baseline' | 'current'>;
   /** Points after the deploy, oldest first. */
   readonly post: readonly Point[];
-  /** Points in the window just before the deploy (the incident level the fix should move). */
+  /** Points in the window just before the deploy (the level a deploy is judged "worse" against). */
   readonly preDeploy: readonly Point[];
-  readonly loop: ValidationLoop;
-  readonly settings: ValidationSettings;
+  /** Points before the onset: the healthy history. Without it, the triage baseline's summary stands in (no trend). */
+  readonly history?: readonly Point[];
+  /** Traffic per period for a rate, matched to the points by timestamp. */
+  readonly traffic?: { readonly history?: readonly Point[]; readonly preDeploy?: readonly Point[]; readonly post?: readonly Point[] };
+  /** How the signal is read (default: level). */
+  readonly kind?: SignalKind;
+  /** When the deploy finished (default: the first post-deploy point). */
+  readonly deployAt?: string;
+  readonly loop: z.input<typeof validationLoop>;
+  readonly settings: ValidationSettingsInput;
   readonly now: Date;
 }
 
@@ -43,74 +121,359 @@ export interface Evaluation {
   readonly loop: ValidationLoop;
 }
 
-/** z thresholds: "worse" is one-sided at 3σ of the mean; "recovered" needs the mean inside 2σ of the baseline. */
-const WORSE_Z = 3;
-const RECOVERED_BAND = 2;
-const ELEVATED_Z = 3;
-
 export function evaluate(input: EvaluateInput): Evaluation {
-  const { baseline } = input.evidence;
-  const sd = noiseFloor(baseline.mean, baseline.stddev);
-  const values = input.post.map((p) => p.value);
-  const n = values.length;
-  const postMean = n ? mean(values) : Number.NaN;
-  const preValues = input.preDeploy.map((p) => p.value);
-  const preMean = preValues.length ? mean(preValues) : input.evidence.current.mean;
-  const se = sd / Math.sqrt(Math.max(n, 1));
-  const evaluations = input.loop.evaluations + 1;
-  const verdictOf = (kind: Verdict['kind'], reason: string): Verdict => ({
-    kind,
-    at: input.now.toISOString(),
-    baselineMean: baseline.mean,
-    currentMean: Number.isFinite(postMean) ? postMean : 0,
-    signalToNoise: Number.isFinite(postMean) ? (postMean - baseline.mean) / sd : 0,
-    points: n,
-    reason,
-  });
-  const result = (outcome: Outcome, kind: Verdict['kind'], reason: string, streak: number): Evaluation => ({
-    outcome,
-    verdict: verdictOf(kind, reason),
-    loop: { evaluations, recoveredStreak: streak },
-  });
+  const settings = validationSettings.parse(input.settings);
+  const previous = validationLoop.parse(input.loop);
+  const evaluations = previous.evaluations + 1;
+  const now = input.now.getTime();
+  const firstPost = input.post[0];
+  const deployAt = input.deployAt ? Date.parse(input.deployAt) : firstPost ? Date.parse(firstPost.at) : now;
 
-  if (n > 0) {
-    const zWorse = (postMean - preMean) / se;
-    if (zWorse >= WORSE_Z && postMean > preMean * 1.1) {
-      return result(
-        'worse',
-        'worse',
-        `post-deploy mean ${fmt(postMean)} is ${zWorse.toFixed(1)}σ above the pre-deploy level ${fmt(preMean)} over ${n} points`,
-        0,
-      );
-    }
+  let kind: SignalKind = input.kind ?? 'level';
+  const historyObs = observations(kind, input.history ?? [], input.traffic?.history);
+  let model: BaselineModel;
+  let reference: Observation[];
+  if (historyObs.length >= 10) {
+    model = fitBaseline(kind, historyObs);
+    // The part of the history just before the onset that predicts an hour ahead best (baseline.ts).
+    reference = bestReference(model, historyObs);
+  } else {
+    if (kind === 'rate') kind = 'count';
+    ({ model, reference } = summaryBaseline(kind, input.evidence.baseline));
   }
-  const deadline = evaluations >= input.settings.maxEvaluations;
-  if (n < input.settings.minPoints) {
-    const reason = `${n} post-deploy point(s), ${input.settings.minPoints} needed for a verdict`;
-    return deadline
-      ? result('inconclusive', 'inconclusive', `${reason}; deadline of ${input.settings.maxEvaluations} evaluations reached`, 0)
-      : result('pending', 'inconclusive', reason, 0);
+  const pre = observations(kind, input.preDeploy, input.traffic?.preDeploy);
+  const post = observations(kind, input.post, input.traffic?.post);
+
+  // The incident level just before the deploy, on the healthy baseline's scale.
+  const incident = compare(model, reference, { theta0: 1, components: [] });
+  for (const o of pre) incident.add(o);
+  const incidentRatio = incident.ratio();
+  const excess = Number.isFinite(incidentRatio) ? (incidentRatio - 1) / 2 : settings.recoveryMargin;
+  const margin = 1 + Math.max(settings.recoveryMargin / 2, Math.min(settings.recoveryMargin, excess));
+
+  const worse = compare(model, pre.length ? pre : reference, { theta0: 1, components: WORSE_COMPONENTS });
+  for (const o of post) worse.add(o);
+
+  const settleEnd = deployAt + settings.settleMinutes * 60_000;
+  const settled = post.filter((o) => o.t >= settleEnd);
+  const settledMinutes = Math.max(0, (now - settleEnd) / 60_000);
+  const recovered = compare(model, reference, { theta0: margin, components: recoveredComponents(margin) });
+  const unchanged = compare(model, reference, { theta0: margin, components: unchangedComponents(margin) });
+  for (const o of settled) {
+    recovered.add(o);
+    unchanged.add(o);
   }
-  const zBaseline = (postMean - baseline.mean) / sd;
-  if (Math.abs(zBaseline) <= RECOVERED_BAND) {
-    const streak = input.loop.recoveredStreak + 1;
-    const reason = `post-deploy mean ${fmt(postMean)} within ${RECOVERED_BAND}σ of the baseline ${fmt(baseline.mean)} (${streak}/${input.settings.recoveredEvaluations} consecutive evaluations)`;
-    if (streak >= input.settings.recoveredEvaluations) return result('recovered', 'recovered', reason, streak);
-    return deadline
-      ? result('inconclusive', 'inconclusive', `${reason}; deadline reached`, streak)
-      : result('pending', 'inconclusive', reason, streak);
+
+  const thresholds = {
+    worse: logThreshold(ALPHA.worse),
+    unchanged: logThreshold(ALPHA.unchanged / 2),
+    recovered: logThreshold(ALPHA.recovered),
+  };
+  const logE = { worse: worse.logE(), unchanged: unchanged.logE(), recovered: recovered.logE() };
+  const relapse = elevatedBlock(model, reference, settled, settleEnd, now, margin, settings);
+  const recoveredNow = logE.recovered >= thresholds.recovered && !relapse;
+  const loop: ValidationLoop = {
+    evaluations,
+    recoveredStreak: recoveredNow ? previous.recoveredStreak + 1 : 0,
+    logEWorse: round3(logE.worse),
+    logEUnchanged: round3(logE.unchanged),
+    logERecovered: round3(logE.recovered),
+  };
+
+  const healthyRatio = recovered.ratio();
+  const describe = describer(kind, model, post, input.traffic?.post, now, deployAt);
+  const verdictOf = (kindOf: Verdict['kind'], reason: string, extra: { eLog?: number; eta?: number } = {}): Verdict => ({
+    kind: kindOf,
+    at: input.now.toISOString(),
+    ...describe.means(),
+    points: input.post.length,
+    reason,
+    ...(Number.isFinite(healthyRatio) ? { ratio: round3(healthyRatio) } : {}),
+    ...(extra.eta !== undefined && Number.isFinite(extra.eta) ? { etaMinutes: Math.round(extra.eta) } : {}),
+    ...(extra.eLog !== undefined ? { eValue: eValueOf(extra.eLog) } : {}),
+  });
+  const result = (outcome: Outcome, kindOf: Verdict['kind'], reason: string, extra?: { eLog?: number; eta?: number }): Evaluation => ({
+    outcome,
+    verdict: verdictOf(kindOf, reason, extra),
+    loop,
+  });
+  const span = `${fmtMinutes((now - deployAt) / 60_000)} since the deploy`;
+
+  if (post.length > 0 && logE.worse >= thresholds.worse) {
+    return result(
+      'worse',
+      'worse',
+      `${describe.what} ${ratioText(worse.ratio())} the pre-deploy level (trend-adjusted) over ${span}; e-value ${fmtE(logE.worse)} ≥ ${fmtE(thresholds.worse)} (false-andon bound ${pct(ALPHA.worse)} at any look)`,
+      { eLog: logE.worse },
+    );
   }
-  const zElevated = (postMean - baseline.mean) / se;
-  if (zElevated >= ELEVATED_Z && evaluations >= input.settings.recoveredEvaluations) {
+
+  const enoughLooks = evaluations >= settings.recoveredEvaluations;
+  const enoughPoints = settled.length >= settings.minPoints;
+  if (enoughPoints && enoughLooks && logE.unchanged >= thresholds.unchanged) {
     return result(
       'unchanged',
       'unchanged',
-      `post-deploy mean ${fmt(postMean)} still ${zBaseline.toFixed(1)}σ above the baseline ${fmt(baseline.mean)} after ${evaluations} evaluations`,
-      0,
+      `${describe.what} still ${ratioText(healthyRatio)} the trend-adjusted baseline over ${span}, above the recovery margin ×${margin.toFixed(2)}; e-value ${fmtE(logE.unchanged)} ≥ ${fmtE(thresholds.unchanged)}`,
+      { eLog: logE.unchanged },
     );
   }
-  const reason = `post-deploy mean ${fmt(postMean)} is ${zBaseline.toFixed(1)}σ from the baseline; not decided yet`;
-  return deadline ? result('inconclusive', 'inconclusive', `${reason}; deadline reached`, 0) : result('pending', 'inconclusive', reason, 0);
+  if (enoughPoints && enoughLooks && relapse) {
+    return result(
+      'unchanged',
+      'unchanged',
+      `${describe.what} back up to ${ratioText(relapse.ratio)} the trend-adjusted baseline during ${relapse.window}, above the recovery margin ×${margin.toFixed(2)}; e-value ${fmtE(relapse.logE)} ≥ ${fmtE(relapse.threshold)}`,
+      { eLog: relapse.logE },
+    );
+  }
+  const spanMet = settledMinutes >= settings.recoveryMinutes;
+  if (enoughPoints && enoughLooks && recoveredNow && spanMet) {
+    return result(
+      'recovered',
+      'recovered',
+      `${describe.what} ${ratioText(healthyRatio)} the trend-adjusted baseline for ${fmtMinutes(settledMinutes)}${settings.recoveryMinutes >= 1440 ? ' (a full daily cycle)' : ''}, below the recovery margin ×${margin.toFixed(2)} with no hour elevated; e-value ${fmtE(logE.recovered)} ≥ ${fmtE(thresholds.recovered)}`,
+      { eLog: logE.recovered },
+    );
+  }
+
+  // Undecided: how long until a decision at the current volume, and is the volume the problem?
+  const intervalMinutes = settings.validationIntervalSeconds / 60;
+  const minutesLeft = Math.max(0, (settings.maxEvaluations - evaluations) * intervalMinutes);
+  const waitLooks = Math.max(0, settings.recoveredEvaluations - evaluations) * intervalMinutes;
+  const waitSettle = Math.max(0, (settleEnd - now) / 60_000);
+  const leaning: 'recovered' | 'unchanged' = !Number.isFinite(healthyRatio) || healthyRatio < margin ? 'recovered' : 'unchanged';
+  const statEta =
+    settled.length === 0
+      ? Number.POSITIVE_INFINITY
+      : leaning === 'recovered'
+        ? recovered.minutesToThreshold(
+            thresholds.recovered,
+            Math.max(Number.isFinite(healthyRatio) ? healthyRatio : 1, 0.01),
+            settledMinutes,
+          )
+        : unchanged.minutesToThreshold(thresholds.unchanged, healthyRatio, settledMinutes);
+  const eta = Math.max(
+    statEta,
+    waitLooks,
+    waitSettle,
+    leaning === 'recovered' ? Math.max(0, settings.recoveryMinutes - settledMinutes) : 0,
+  );
+  // Even a perfect recovery (exactly at baseline) would need this long at the current volume.
+  const bestCase = settled.length ? recovered.minutesToThreshold(thresholds.recovered, 1, settledMinutes) : Number.POSITIVE_INFINITY;
+  const starved = settled.length > 0 && bestCase > minutesLeft + intervalMinutes;
+  const volume = describe.volume(settled, settledMinutes);
+  const deadline = evaluations >= settings.maxEvaluations;
+
+  if (deadline) {
+    if (post.length === 0)
+      return result('inconclusive', 'inconclusive', `no data since the deploy; deadline of ${settings.maxEvaluations} evaluations reached`);
+    if (starved || settled.length < settings.minPoints)
+      return result(
+        'inconclusive',
+        'inconclusive',
+        `insufficient ${kind === 'level' ? 'data' : 'traffic'}: at ${volume} even a full recovery would need ${fmtEta(bestCase)} more to be confirmed; deadline of ${settings.maxEvaluations} evaluations reached with ${describe.what} ${ratioText(healthyRatio)} the trend-adjusted baseline`,
+        { eta: bestCase },
+      );
+    return result(
+      'inconclusive',
+      'inconclusive',
+      `undecided at the deadline of ${settings.maxEvaluations} evaluations: ${describe.what} ${ratioText(healthyRatio)} the trend-adjusted baseline, between the recovery margin ×${margin.toFixed(2)} and the incident level ${ratioText(incidentRatio)}`,
+      { eta },
+    );
+  }
+  const pending = (reason: string) => result('pending', 'inconclusive', reason, { eta });
+  if (post.length === 0) return pending('no data since the deploy yet');
+  if (settled.length < settings.minPoints)
+    return pending(
+      `${settled.length} point(s) after the ${settings.settleMinutes}-minute settle period, ${settings.minPoints} needed for recovered or unchanged`,
+    );
+  const etaText = Number.isFinite(eta) ? `a ${leaning} verdict expected in about ${fmtEta(eta)}` : 'no verdict in sight at this volume';
+  const starvedText = starved ? `; insufficient traffic: at ${volume} a recovery needs ${fmtEta(bestCase)}, past the deadline` : '';
+  return pending(
+    `${describe.what} ${ratioText(healthyRatio)} the trend-adjusted baseline after ${fmtMinutes(settledMinutes)} (recovery margin ×${margin.toFixed(2)}, needs ${fmtMinutes(settings.recoveryMinutes)}); e-values recovered ${fmtE(logE.recovered)}, unchanged ${fmtE(logE.unchanged)}, worse ${fmtE(logE.worse)}; ${etaText} at ${volume}${starvedText}`,
+  );
 }
 
-const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(3));
+/**
+ * Hour blocks since the settle period, each tested for "above the margin" with the block's share of
+ * half the unchanged α (Bonferroni over every block the deadline allows): the signal must be back at
+ * baseline through the daily cycle, not only on average.
+ */
+function elevatedBlock(
+  model: BaselineModel,
+  reference: readonly Observation[],
+  settled: readonly Observation[],
+  settleEnd: number,
+  now: number,
+  margin: number,
+  settings: ValidationSettings,
+): { window: string; ratio: number; logE: number; threshold: number } | undefined {
+  const block = 60 * 60_000;
+  const complete = Math.floor((now - settleEnd) / block);
+  if (complete < 2) return undefined;
+  const horizon = (settings.maxEvaluations * settings.validationIntervalSeconds) / 60;
+  const blocks = Math.max(1, Math.ceil(horizon / 60));
+  const threshold = logThreshold(ALPHA.unchanged / 2 / blocks);
+  let worst: { window: string; ratio: number; logE: number; threshold: number } | undefined;
+  for (let b = 0; b < complete; b++) {
+    const from = settleEnd + b * block;
+    const c = compare(model, reference, { theta0: margin, components: unchangedComponents(margin) });
+    for (const o of settled) if (o.t >= from && o.t < from + block) c.add(o);
+    if (c.count === 0) continue;
+    const l = c.logE();
+    if (l >= threshold && (!worst || l > worst.logE))
+      worst = { window: `${hhmm(from)}–${hhmm(from + block)} UTC`, ratio: c.ratio(), logE: l, threshold };
+  }
+  return worst;
+}
+
+/** Observations of a window: points joined with traffic by timestamp; a rate needs traffic for a point to count. */
+export function observations(kind: SignalKind, points: readonly Point[], traffic?: readonly Point[]): Observation[] {
+  const byTime = new Map<number, number>();
+  for (const p of traffic ?? []) byTime.set(Date.parse(p.at), p.value);
+  const out: Observation[] = [];
+  for (const p of points) {
+    const t = Date.parse(p.at);
+    if (!Number.isFinite(t) || !Number.isFinite(p.value)) continue;
+    if (kind === 'rate') {
+      const n = byTime.get(t);
+      if (n === undefined || !(n > 0)) continue;
+      out.push({ t, value: p.value, traffic: n });
+    } else out.push({ t, value: p.value });
+  }
+  return out;
+}
+
+/** A flat baseline from triage's summary (mean, standard deviation, points), when no history could be read. */
+function summaryBaseline(kind: SignalKind, stats: Evidence['baseline']): { model: BaselineModel; reference: Observation[] } {
+  const n = Math.max(stats.points, 1);
+  const m = Math.max(stats.mean, 1e-9);
+  if (kind === 'level') {
+    const scale = Math.max(stats.stddev / m, 0.005);
+    const width = Math.max(3 * scale, Math.log(1.25));
+    const quantiles = Array.from({ length: n }, (_, i) => scale * normalQuantile((i + 0.5) / n));
+    const model: BaselineModel = {
+      kind,
+      end: 0,
+      spanMinutes: n,
+      periodMinutes: 1,
+      trendPerHour: 0,
+      seasonal: false,
+      logLevel: () => Math.log(m),
+      dispersion: 1,
+      offset: 0,
+      scale,
+      clipWidth: width,
+      longRunVariance: Math.max(scale * scale, (width * width) / (2 * Math.log(100 / 0.2))),
+      design: () => [1],
+      covariance: [[0]],
+      references: [],
+      referenceMinutes: n,
+      residuals: quantiles,
+      points: n,
+    };
+    return { model, reference: quantiles.map((q) => ({ t: 0, value: m * Math.exp(q) })) };
+  }
+  const model: BaselineModel = {
+    kind,
+    end: 0,
+    spanMinutes: n,
+    periodMinutes: 1,
+    trendPerHour: 0,
+    seasonal: false,
+    logLevel: () => Math.log(m),
+    dispersion: Math.max(1, (stats.stddev * stats.stddev) / m),
+    offset: 0,
+    scale: 0,
+    clipWidth: 0,
+    longRunVariance: 0,
+    design: () => [1],
+    covariance: [[0]],
+    references: [],
+    referenceMinutes: n,
+    residuals: [],
+    points: n,
+  };
+  return { model, reference: Array.from({ length: n }, () => ({ t: 0, value: m })) };
+}
+
+function describer(
+  kind: SignalKind,
+  model: BaselineModel,
+  post: readonly Observation[],
+  traffic: readonly Point[] | undefined,
+  now: number,
+  deployAt: number,
+) {
+  const what = kind === 'rate' ? 'the error rate (events per request) is' : kind === 'count' ? 'the event count is' : 'the level is';
+  return {
+    what,
+    means(): Pick<Verdict, 'baselineMean' | 'currentMean' | 'signalToNoise'> {
+      if (post.length === 0) return { baselineMean: 0, currentMean: 0, signalToNoise: 0 };
+      const expected = post.map((o) =>
+        kind === 'level'
+          ? Math.max(0, Math.exp(model.logLevel(o.t)) - model.offset)
+          : (kind === 'rate' ? (o.traffic ?? 0) : 1) * Math.exp(model.logLevel(o.t)),
+      );
+      const baselineMean = expected.reduce((a, b) => a + b, 0) / post.length;
+      const currentMean = post.reduce((a, o) => a + o.value, 0) / post.length;
+      const sd = kind === 'level' ? baselineMean * model.scale : Math.sqrt(Math.max(model.dispersion * baselineMean, 1e-12));
+      return {
+        baselineMean: round3(baselineMean),
+        currentMean: round3(currentMean),
+        signalToNoise: round3((currentMean - baselineMean) / Math.max(sd, 1e-9)),
+      };
+    },
+    volume(settled: readonly Observation[], minutes: number): string {
+      if (kind === 'level') return `${settled.length} points in ${fmtMinutes(minutes)}`;
+      if (kind === 'rate') {
+        const requests = (traffic ?? [])
+          .filter((p) => Date.parse(p.at) >= deployAt && Date.parse(p.at) < now)
+          .reduce((a, p) => a + p.value, 0);
+        return `${fmtNumber(requests / Math.max((now - deployAt) / 60_000, 1e-9))} requests/min`;
+      }
+      const events = settled.reduce((a, o) => a + Math.exp(model.logLevel(o.t)), 0);
+      return `${fmtNumber(events / Math.max(minutes, 1e-9))} expected events/min`;
+    },
+  };
+}
+
+/** Acklam's inverse normal CDF (relative error < 1.2e-9). */
+function normalQuantile(p: number): number {
+  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
+  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
+  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  const q = Math.min(Math.max(p, 1e-12), 1 - 1e-12);
+  const poly = (k: readonly number[], x: number) => k.reduce((acc, v) => acc * x + v, 0);
+  if (q < 0.02425) {
+    const r = Math.sqrt(-2 * Math.log(q));
+    return poly(c, r) / (poly(d, r) * r + 1);
+  }
+  if (q > 1 - 0.02425) {
+    const r = Math.sqrt(-2 * Math.log(1 - q));
+    return -poly(c, r) / (poly(d, r) * r + 1);
+  }
+  const r = (q - 0.5) ** 2;
+  return ((q - 0.5) * poly(a, r)) / (poly(b, r) * r + 1);
+}
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+const eValueOf = (logE: number) => Math.min(Math.exp(Math.min(logE, 690)), 1e300);
+const fmtE = (logE: number) => {
+  const e = Math.exp(Math.min(logE, 690));
+  return e >= 1e4 ? e.toExponential(1) : e >= 10 ? e.toFixed(0) : e.toPrecision(2);
+};
+const pct = (alpha: number) => `${+(alpha * 100).toPrecision(2)}%`;
+const ratioText = (r: number) => (Number.isFinite(r) ? `${r.toFixed(2)}×` : 'n/a ×');
+const fmtNumber = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 1 ? x.toFixed(1) : x.toPrecision(2));
+function fmtMinutes(m: number): string {
+  if (!Number.isFinite(m)) return 'ever';
+  const total = Math.round(m);
+  if (total < 60) return `${total} min`;
+  const h = Math.floor(total / 60);
+  const r = total % 60;
+  return r ? `${h} h ${r} min` : `${h} h`;
+}
+const fmtEta = (m: number) => (Number.isFinite(m) ? fmtMinutes(Math.max(m, 1)) : 'more data than this volume will bring');
+const hhmm = (t: number) => new Date(t).toISOString().slice(11, 16);

@@ -1,10 +1,16 @@
-/** validate: one look at the signal since the fix deploy, against the pre-incident baseline (pure core in #core/validate). */
+/**
+ * validate: one look at the signal since the fix deploy (pure core in #core/validate). Each look
+ * reads the healthy history before the onset, the pre-deploy window and everything since the
+ * deploy (and the traffic of a rate), so the sequential tests see every point; only a few numbers
+ * travel in the execution state.
+ */
 import * as z from 'zod';
 import type { Deps } from '#core/deps';
 import { NotFoundError } from '#core/errors';
 import { decision } from '#core/lineage';
-import { deploySignal } from '#core/signals';
-import { type Evaluation, evaluate, validationLoop, validationSettings } from '#core/validate';
+import type { Point } from '#core/ports';
+import { deploySignal, type MetricRef } from '#core/signals';
+import { type Evaluation, evaluate, type SignalKind, type SignalRule, validationLoop, validationSettings } from '#core/validate';
 
 export const validateInput = z.object({
   lineageId: z.string(),
@@ -14,8 +20,37 @@ export const validateInput = z.object({
   settings: validationSettings,
 });
 
-/** The window before the deploy that stands for the incident level the fix should move. */
-export const PRE_DEPLOY_MINUTES = 30;
+/** The window before the deploy that stands for its pre-deploy level, when settings do not say. */
+export const PRE_DEPLOY_MINUTES = 60;
+
+export interface ResolvedSignal {
+  readonly kind: SignalKind;
+  /** What to read for the value (events for counts and rates). */
+  readonly value: readonly MetricRef[];
+  /** What to read for the traffic of a rate. */
+  readonly traffic?: readonly MetricRef[];
+}
+
+/**
+ * How an alarm's metric is read: a configured rule first; else a metric-math ratio `a / b` of two
+ * metrics is a rate (events a over traffic b); else a Sum or SampleCount is a count; else a level.
+ */
+export function resolveSignal(alarmName: string, metrics: readonly MetricRef[], rules: readonly SignalRule[]): ResolvedSignal {
+  const rule = rules.find((r) => r.alarmNamePrefixes.length === 0 || r.alarmNamePrefixes.some((p) => alarmName.startsWith(p)));
+  if (rule?.traffic) return { kind: rule.kind ?? 'rate', value: metrics, traffic: [{ ...rule.traffic, returnData: true }] };
+  const ratio = metrics.find(
+    (m) => m.expression && m.returnData !== false && /^\s*\(?\s*(\w+)\s*\/\s*(\w+)\s*\)?\s*(\*\s*100\s*)?$/.test(m.expression),
+  );
+  if (ratio?.expression && (!rule?.kind || rule.kind === 'rate')) {
+    const match = /(\w+)\s*\/\s*(\w+)/.exec(ratio.expression.replace(/^\s*100\s*\*\s*/, ''));
+    const events = metrics.find((m) => m.id === match?.[1] && m.metricName);
+    const traffic = metrics.find((m) => m.id === match?.[2] && m.metricName);
+    if (events && traffic) return { kind: 'rate', value: [{ ...events, returnData: true }], traffic: [{ ...traffic, returnData: true }] };
+  }
+  if (rule?.kind && rule.kind !== 'rate') return { kind: rule.kind, value: metrics };
+  const stat = metrics.find((m) => m.returnData !== false && m.stat)?.stat ?? metrics[0]?.stat;
+  return { kind: stat === 'Sum' || stat === 'SampleCount' ? 'count' : 'level', value: metrics };
+}
 
 export function makeValidate(deps: Pick<Deps, 'store' | 'metrics' | 'clock' | 'logger'>) {
   const { store, metrics, clock, logger } = deps;
@@ -24,13 +59,39 @@ export function makeValidate(deps: Pick<Deps, 'store' | 'metrics' | 'clock' | 'l
     const lineage = await store.getLineage(input.lineageId);
     if (!lineage) throw new NotFoundError(`lineage ${input.lineageId} does not exist`);
     const now = clock.now();
-    const deployAt = input.deploy.at;
-    const preFrom = new Date(Date.parse(deployAt) - PRE_DEPLOY_MINUTES * 60_000).toISOString();
-    const [post, preDeploy] = await Promise.all([
-      metrics.series(lineage.signal.metrics, deployAt, now.toISOString()),
-      metrics.series(lineage.signal.metrics, preFrom, deployAt),
+    const settings = input.settings;
+    const deployAt = Date.parse(input.deploy.at);
+    const onsetAt = Date.parse(input.decision.evidence.onset);
+    const onset = Number.isFinite(onsetAt) && onsetAt < deployAt ? onsetAt : deployAt;
+    const historyFrom = onset - settings.historyMinutes * 60_000;
+    const preFrom = Math.max(onset, deployAt - (settings.preDeployMinutes ?? PRE_DEPLOY_MINUTES) * 60_000);
+    const signal = resolveSignal(lineage.signal.alarmName, lineage.signal.metrics, settings.signals);
+    const iso = (t: number) => new Date(t).toISOString();
+    const [values, traffic] = await Promise.all([
+      metrics.series(signal.value, iso(historyFrom), now.toISOString()),
+      signal.traffic ? metrics.series(signal.traffic, iso(historyFrom), now.toISOString()) : Promise.resolve(undefined),
     ]);
-    const result = evaluate({ evidence: input.decision.evidence, post, preDeploy, loop: input.loop, settings: input.settings, now });
+    const window = (points: readonly Point[], from: number, to: number) =>
+      points.filter((p) => {
+        const t = Date.parse(p.at);
+        return t >= from && t < to;
+      });
+    const split = (points: readonly Point[]) => ({
+      history: window(points, historyFrom, onset),
+      preDeploy: window(points, preFrom, deployAt),
+      post: window(points, deployAt, now.getTime() + 1),
+    });
+    const v = split(values);
+    const result = evaluate({
+      evidence: input.decision.evidence,
+      ...v,
+      ...(traffic ? { traffic: split(traffic) } : {}),
+      kind: signal.kind,
+      deployAt: input.deploy.at,
+      loop: input.loop,
+      settings,
+      now,
+    });
     await store.appendAudit({
       lineageId: lineage.lineageId,
       at: now.toISOString(),
@@ -40,7 +101,9 @@ export function makeValidate(deps: Pick<Deps, 'store' | 'metrics' | 'clock' | 'l
         outcome: result.outcome,
         deployId: input.deploy.deployId,
         evaluation: result.loop.evaluations,
+        signal: signal.kind,
         reason: result.verdict.reason,
+        ...(result.verdict.etaMinutes !== undefined ? { etaMinutes: result.verdict.etaMinutes } : {}),
       },
     });
     logger.info('fix evaluated', { lineageId: lineage.lineageId, outcome: result.outcome, reason: result.verdict.reason });
