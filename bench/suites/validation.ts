@@ -1,0 +1,648 @@
+/**
+ * `npm run bench -- --only validation`: prodloop's "worse" test (the same functions validate runs:
+ * fitBaseline, compare, WORSE_COMPONENTS, ALPHA) against
+ *   (a) Wald's SPRT given the true parameters (the optimum no test beats on average), and
+ *   (b) a fixed-horizon Mann-Whitney U test at 98% confidence over 60-minute intervals (Kayenta's default judge),
+ * in one run on the same series: synthetic ones with known effects (error rate ×1.5, ×2, ×5 over traffic
+ * of 10 to 10,000 requests per minute, latency +20%; with and without daily seasonality and a
+ * pre-existing trend), and real CloudWatch series from NAB (test/fixtures/real/nab) with shifts
+ * injected at a deploy time. Method and figures: docs/validation.md.
+ *
+ *   npm run bench -- --only validation -- [--quick] [--seed N] [--null N] [--effect N] [--json]
+ *
+ * Exits 0 once the figures are measured: a missed target is a finding, listed at the end.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { bestReference, fitBaseline, type Observation, type SignalKind } from '#core/baseline';
+import { compare } from '#core/comparison';
+import { logThreshold } from '#core/sequential';
+import { ALPHA, WORSE_COMPONENTS } from '#core/validate';
+
+const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
+const NAB_DIR = join(projectRoot, 'test', 'fixtures', 'real', 'nab');
+const MINUTE = 60_000;
+const HORIZON_MINUTES = 1440;
+const TARGETS = { falseAndon: 0.01, powerX2: 0.95, ratioToSprt: 1.5, ratioToMwu: 1 / 3 } as const;
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      seed: { type: 'string', default: '1' },
+      null: { type: 'string' },
+      effect: { type: 'string' },
+      'history-days': { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(
+      [
+        'usage: npm run bench -- --only validation -- [--quick] [--seed N] [--null N] [--effect N] [--history-days D] [--json]',
+        '  --quick          fewer series and a 3-day history (a smoke run, not the published figures)',
+        '  --seed N         seed of every synthetic series (default 1)',
+        '  --null N         synthetic no-change series per condition (default 100)',
+        '  --effect N       synthetic series per condition with an effect (default 30)',
+        '  --history-days D history before the deploy the baseline is fitted on (default 7, as deployed)',
+        '  --json           print every figure as JSON',
+        '',
+      ].join('\n'),
+    );
+    process.exit(0);
+  }
+  const int = (name: string, text: string | undefined, fallback: number) => {
+    if (text === undefined) return fallback;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got "${text}"`);
+    return n;
+  };
+  return {
+    seed: int('seed', values.seed, 1),
+    nullReplicates: int('null', values.null, values.quick ? 30 : 100),
+    effectReplicates: int('effect', values.effect, values.quick ? 10 : 30),
+    historyDays: int('history-days', values['history-days'], values.quick ? 3 : 7),
+    json: values.json,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Random numbers (seeded, so every run measures the same series)
+
+type Rng = () => number;
+
+function rngFrom(...keys: number[]): Rng {
+  let h = 0x811c9dc5;
+  for (const k of keys) h = Math.imul(h ^ (k | 0), 0x01000193) ^ Math.imul(k * 1000003, 0x9e3779b1);
+  let a = h >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function normal(rng: Rng): number {
+  return Math.sqrt(-2 * Math.log(Math.max(rng(), 1e-300))) * Math.cos(2 * Math.PI * rng());
+}
+
+function logFactorial(k: number): number {
+  if (k < 2) return 0;
+  if (k < 20) {
+    let s = 0;
+    for (let i = 2; i <= k; i++) s += Math.log(i);
+    return s;
+  }
+  const n = k + 1;
+  return (n - 0.5) * Math.log(n) - n + 0.5 * Math.log(2 * Math.PI) + 1 / (12 * n) - 1 / (360 * n ** 3);
+}
+
+/** Poisson draws: multiplication for small means, Hörmann's PTRS (exact) for large ones. */
+function poisson(rng: Rng, lambda: number): number {
+  if (!(lambda > 0)) return 0;
+  if (lambda < 30) {
+    const limit = Math.exp(-lambda);
+    let k = 0;
+    let p = rng();
+    while (p > limit) {
+      k++;
+      p *= rng();
+    }
+    return k;
+  }
+  const slam = Math.sqrt(lambda);
+  const loglam = Math.log(lambda);
+  const b = 0.931 + 2.53 * slam;
+  const a = -0.059 + 0.02483 * b;
+  const invalpha = 1.1239 + 1.1328 / (b - 3.4);
+  const vr = 0.9277 - 3.6224 / (b - 2);
+  for (;;) {
+    const u = rng() - 0.5;
+    const v = rng();
+    const us = 0.5 - Math.abs(u);
+    const k = Math.floor(((2 * a) / us + b) * u + lambda + 0.43);
+    if (us >= 0.07 && v <= vr) return k;
+    if (k < 0 || (us < 0.013 && v > us)) continue;
+    if (Math.log(v) + Math.log(invalpha) - Math.log(a / (us * us) + b) <= -lambda + k * loglam - logFactorial(k)) return k;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Series
+
+interface Series {
+  readonly group: 'rate' | 'latency' | 'nab';
+  readonly condition: string;
+  readonly effect: number;
+  /** How prodloop reads it. */
+  readonly kind: SignalKind;
+  readonly history: readonly Observation[];
+  readonly post: readonly Observation[];
+  readonly periodMinutes: number;
+  /** Per post-deploy point, the SPRT's log-likelihood-ratio increment under the true parameters (alternative = the effect, ×2 on no-change series). */
+  readonly oracle: Float64Array;
+  /** The values the Mann-Whitney test compares (error ratio per period for rates): the hour before the deploy, and after. */
+  readonly mwuRef: readonly number[];
+  readonly mwuPost: readonly number[];
+}
+
+interface Shape {
+  readonly name: string;
+  readonly seasonal: boolean;
+  readonly trend: boolean;
+}
+
+const SHAPES: readonly Shape[] = [
+  { name: 'flat', seasonal: false, trend: false },
+  { name: 'daily cycle', seasonal: true, trend: false },
+  { name: 'falling trend', seasonal: false, trend: true },
+  { name: 'cycle + trend', seasonal: true, trend: true },
+];
+const TRAFFIC = [10, 100, 1000, 10_000];
+const RATE_EFFECTS = [1, 1.5, 2, 5];
+const LATENCY_EFFECTS = [1, 1.2];
+/** Base error rate, daily amplitudes, and the pre-existing trend (−0.5 %/h, about −11 % a day, continuing after the deploy). */
+const ERROR_RATE = 0.01;
+const TRAFFIC_CYCLE = 0.5;
+const RATE_CYCLE = 0.2;
+const LATENCY_CYCLE = 0.15;
+const TREND_PER_HOUR = -0.005;
+const LATENCY_MS = 200;
+/** Noise of a per-minute p99 latency: fewer requests make a noisier quantile. */
+const latencySigma = (trafficPerMinute: number) => 0.05 + 0.5 / Math.sqrt(trafficPerMinute);
+
+const EPOCH = Date.parse('2026-01-05T00:00:00Z');
+
+function synthetic(
+  group: 'rate' | 'latency',
+  traffic: number,
+  effect: number,
+  shape: Shape,
+  replicate: number,
+  seed: number,
+  historyDays: number,
+): Series {
+  const rng = rngFrom(seed, group === 'rate' ? 1 : 2, traffic, Math.round(effect * 100), SHAPES.indexOf(shape), replicate);
+  const historyMinutes = historyDays * 1440;
+  const deploy = EPOCH + 14 * 1440 * MINUTE + Math.floor(rng() * 1440) * MINUTE;
+  const cycle = (t: number, amplitude: number, phase: number) =>
+    shape.seasonal ? 1 + amplitude * Math.sin((2 * Math.PI * (t - EPOCH)) / (1440 * MINUTE) + phase) : 1;
+  const trend = (t: number) => (shape.trend ? Math.exp((TREND_PER_HOUR * (t - deploy)) / (60 * MINUTE)) : 1);
+  const history: Observation[] = [];
+  const post: Observation[] = [];
+  const oracle = new Float64Array(HORIZON_MINUTES);
+  const mwuRef: number[] = [];
+  const mwuPost: number[] = [];
+  const theta = effect === 1 ? 2 : effect;
+  const sigma = latencySigma(traffic);
+  const delta = Math.log(theta);
+  for (let i = -historyMinutes; i < HORIZON_MINUTES; i++) {
+    const t = deploy + i * MINUTE;
+    const after = i >= 0;
+    let o: Observation;
+    let increment = 0;
+    let mwuValue: number;
+    if (group === 'rate') {
+      const n = poisson(rng, traffic * cycle(t, TRAFFIC_CYCLE, 0));
+      const p = ERROR_RATE * cycle(t, RATE_CYCLE, 1) * trend(t);
+      const mu = n * p;
+      const e = poisson(rng, mu * (after ? effect : 1));
+      o = { t, value: e, traffic: n };
+      increment = e * Math.log(theta) - (theta - 1) * mu;
+      mwuValue = n > 0 ? e / n : 0;
+    } else {
+      const mu0 = Math.log(LATENCY_MS * cycle(t, LATENCY_CYCLE, 2) * trend(t));
+      const x = mu0 + (after ? Math.log(effect) : 0) + sigma * normal(rng);
+      o = { t, value: Math.exp(x) };
+      increment = (delta / (sigma * sigma)) * (x - mu0 - delta / 2);
+      mwuValue = o.value;
+    }
+    if (after) {
+      post.push(o);
+      oracle[i] = increment;
+      mwuPost.push(mwuValue);
+    } else {
+      history.push(o);
+      if (i >= -60) mwuRef.push(mwuValue);
+    }
+  }
+  const what = group === 'rate' ? `errors ×${effect}` : `latency ×${effect}`;
+  return {
+    group,
+    condition: `${what} · ${traffic} req/min · ${shape.name}`,
+    effect,
+    kind: group === 'rate' ? 'rate' : 'level',
+    history,
+    post,
+    periodMinutes: 1,
+    oracle,
+    mwuRef,
+    mwuPost,
+  };
+}
+
+const NAB_FILES: readonly { readonly name: string; readonly kind: SignalKind }[] = [
+  { name: 'ec2_cpu_utilization_24ae8d', kind: 'level' },
+  { name: 'ec2_cpu_utilization_5f5533', kind: 'level' },
+  { name: 'ec2_cpu_utilization_825cc2', kind: 'level' },
+  { name: 'ec2_cpu_utilization_c6585a', kind: 'level' },
+  { name: 'ec2_network_in_257a54', kind: 'level' },
+  { name: 'elb_request_count_8c0756', kind: 'count' },
+  { name: 'iio_us-east-1_i-a2eb1cd9_NetworkIn', kind: 'level' },
+  { name: 'rds_cpu_utilization_e47b3b', kind: 'level' },
+];
+const NAB_EFFECTS = [1, 1.2, 1.5, 2];
+
+function* nabSeries(historyDays: number): Generator<Series> {
+  const windows = JSON.parse(readFileSync(join(NAB_DIR, 'nab_windows_realAWSCloudwatch.json'), 'utf8')) as Record<
+    string,
+    [string, string][]
+  >;
+  const utc = (s: string) => Date.parse(`${s.trim().replace(' ', 'T').slice(0, 19)}Z`);
+  for (const file of NAB_FILES) {
+    const rows = readFileSync(join(NAB_DIR, `nab_${file.name}.csv`), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1);
+    const points = rows.map((r) => {
+      const [ts, v] = r.split(',');
+      return { t: utc(ts ?? ''), value: Number(v) };
+    });
+    const period = 5;
+    const perDay = 1440 / period;
+    const horizon = HORIZON_MINUTES / period;
+    const anomalies = (windows[`realAWSCloudwatch/${file.name}.csv`] ?? []).map(([a, b]) => [utc(a), utc(b)] as const);
+    for (let d = 3 * perDay; d + horizon <= points.length; d += perDay / 4) {
+      const deployAt = points[d]?.t ?? 0;
+      // No-change ground truth: no labelled anomaly from 6 hours before the deploy to the end of the horizon.
+      if (anomalies.some(([a, b]) => a < deployAt + HORIZON_MINUTES * MINUTE && b > deployAt - 360 * MINUTE)) continue;
+      const history = points.slice(Math.max(0, d - historyDays * perDay), d);
+      const lastDay = history.slice(-perDay);
+      const positives = lastDay.map((p) => p.value).filter((v) => v > 0);
+      const offset = lastDay.some((p) => p.value <= 0) ? 0.01 * (positives.sort((x, y) => x - y)[positives.length >> 1] ?? 1) : 0;
+      const logs = lastDay.map((p) => Math.log(Math.max(p.value, 0) + offset));
+      const mu0 = logs.reduce((a, b) => a + b, 0) / logs.length;
+      const var0 = logs.reduce((a, b) => a + (b - mu0) ** 2, 0) / (logs.length - 1);
+      for (const effect of NAB_EFFECTS) {
+        const scale = (v: number) => (file.kind === 'count' ? Math.round(v * effect) : v * effect);
+        const post = points.slice(d, d + horizon).map((p) => ({ t: p.t, value: scale(p.value) }));
+        const delta = Math.log(effect === 1 ? 2 : effect);
+        const oracle = Float64Array.from(post.map((p) => (delta / var0) * (Math.log(Math.max(p.value, 0) + offset) - mu0 - delta / 2)));
+        yield {
+          group: 'nab',
+          condition: `${file.name} ×${effect}`,
+          effect,
+          kind: file.kind,
+          history,
+          post,
+          periodMinutes: period,
+          oracle,
+          mwuRef: history.slice(-60 / period).map((p) => p.value),
+          mwuPost: post.map((p) => p.value),
+        };
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The three tests
+
+interface Run {
+  readonly group: Series['group'];
+  readonly condition: string;
+  readonly effect: number;
+  /** Minutes to a "worse" verdict (Infinity: none within the horizon). */
+  readonly prodloop: number;
+  /** The same test looking every 5 minutes (the deployed look interval). */
+  readonly prodloop5: number;
+  /** The same test with only the hour before the deploy as its reference (a fix judged during an incident). */
+  readonly prodloopHour: number;
+  readonly sprt: number;
+  readonly mwu: number;
+  readonly mwuFirstInterval: boolean;
+}
+
+function prodloopWorse(s: Series): { every: number; five: number; hour: number } {
+  const model = fitBaseline(s.kind, s.history);
+  const threshold = logThreshold(ALPHA.worse);
+  const full = compare(model, bestReference(model, s.history), { theta0: 1, components: WORSE_COMPONENTS });
+  const hour = compare(model, s.history.slice(-Math.max(1, Math.round(60 / s.periodMinutes))), {
+    theta0: 1,
+    components: WORSE_COMPONENTS,
+  });
+  let every = Number.POSITIVE_INFINITY;
+  let five = Number.POSITIVE_INFINITY;
+  let hourTtv = Number.POSITIVE_INFINITY;
+  for (let j = 0; j < s.post.length; j++) {
+    const o = s.post[j] as Observation;
+    const minute = (j + 1) * s.periodMinutes;
+    if (!Number.isFinite(every) || !Number.isFinite(five)) {
+      full.add(o);
+      const crossed = full.logE() >= threshold;
+      if (crossed && !Number.isFinite(every)) every = minute;
+      if (crossed && minute % 5 === 0 && !Number.isFinite(five)) five = minute;
+    }
+    if (!Number.isFinite(hourTtv)) {
+      hour.add(o);
+      if (hour.logE() >= threshold) hourTtv = minute;
+    }
+    if (Number.isFinite(every) && Number.isFinite(five) && Number.isFinite(hourTtv)) break;
+  }
+  return { every, five, hour: hourTtv };
+}
+
+/** Wald's SPRT with the true null and alternative, α = 1 % (as prodloop's "worse"), β = 5 %. */
+function sprtWorse(s: Series): number {
+  const upper = Math.log((1 - 0.05) / ALPHA.worse);
+  const lower = Math.log(0.05 / (1 - ALPHA.worse));
+  let llr = 0;
+  for (let j = 0; j < s.oracle.length; j++) {
+    llr += s.oracle[j] as number;
+    if (llr >= upper) return (j + 1) * s.periodMinutes;
+    if (llr <= lower) return Number.POSITIVE_INFINITY;
+  }
+  return Number.POSITIVE_INFINITY;
+}
+
+/** Mann-Whitney z (normal approximation with the tie correction) of b against a: positive when b is larger. */
+function mannWhitneyZ(a: readonly number[], b: readonly number[]): number {
+  const all = [...a.map((v) => ({ v, g: 0 })), ...b.map((v) => ({ v, g: 1 }))].sort((x, y) => x.v - y.v);
+  const n = all.length;
+  let rankB = 0;
+  let ties = 0;
+  for (let i = 0; i < n; ) {
+    let j = i;
+    while (j + 1 < n && (all[j + 1] as { v: number }).v === (all[i] as { v: number }).v) j++;
+    const rank = (i + j) / 2 + 1;
+    const t = j - i + 1;
+    ties += t ** 3 - t;
+    for (let k = i; k <= j; k++) if ((all[k] as { g: number }).g === 1) rankB += rank;
+    i = j + 1;
+  }
+  const n1 = b.length;
+  const n2 = a.length;
+  const u = rankB - (n1 * (n1 + 1)) / 2;
+  const variance = ((n1 * n2) / 12) * (n + 1 - ties / (n * (n - 1)));
+  return variance > 0 ? (u - (n1 * n2) / 2) / Math.sqrt(variance) : 0;
+}
+
+/** Kayenta's default judge: each 60-minute interval against the hour before the deploy, two-sided at 98 % confidence. */
+function mwuWorse(s: Series): { ttv: number; first: boolean } {
+  const size = Math.round(60 / s.periodMinutes);
+  const critical = 2.326; // two-sided 98 %
+  for (let k = 0; (k + 1) * size <= s.mwuPost.length; k++) {
+    const z = mannWhitneyZ(s.mwuRef, s.mwuPost.slice(k * size, (k + 1) * size));
+    if (z > critical) return { ttv: (k + 1) * 60, first: k === 0 };
+  }
+  return { ttv: Number.POSITIVE_INFINITY, first: false };
+}
+
+function run(s: Series): Run {
+  const p = prodloopWorse(s);
+  const m = mwuWorse(s);
+  return {
+    group: s.group,
+    condition: s.condition,
+    effect: s.effect,
+    prodloop: p.every,
+    prodloop5: p.five,
+    prodloopHour: p.hour,
+    sprt: sprtWorse(s),
+    mwu: m.ttv,
+    mwuFirstInterval: m.first,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Figures
+
+const median = (xs: readonly number[]): number => {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+};
+const share = (xs: readonly boolean[]) => (xs.length ? xs.filter(Boolean).length / xs.length : Number.NaN);
+const caught = (x: number) => Number.isFinite(x);
+
+interface ConditionFigures {
+  readonly group: Series['group'];
+  readonly condition: string;
+  readonly effect: number;
+  readonly series: number;
+  /** No-change conditions: share with a "worse" verdict within 24 h. Effect conditions: share caught within 24 h. */
+  readonly prodloop: number;
+  readonly prodloop5: number;
+  readonly prodloopHour: number;
+  readonly sprt: number;
+  readonly mwu: number;
+  readonly mwuFirstInterval: number;
+  /** Median minutes to "worse" (Infinity when fewer than half are caught). */
+  readonly medianProdloop: number;
+  readonly medianProdloop5: number;
+  readonly medianProdloopHour: number;
+  readonly medianSprt: number;
+  readonly medianMwu: number;
+  readonly ratioToSprt: number;
+  readonly ratioToMwu: number;
+}
+
+function figures(runs: readonly Run[]): ConditionFigures[] {
+  const byCondition = new Map<string, Run[]>();
+  for (const r of runs) byCondition.set(r.condition, [...(byCondition.get(r.condition) ?? []), r]);
+  return [...byCondition.values()].map((rs) => {
+    const first = rs[0] as Run;
+    const m = (pick: (r: Run) => number) => median(rs.map(pick));
+    const medianProdloop = m((r) => r.prodloop);
+    const medianSprt = m((r) => r.sprt);
+    const medianMwu = m((r) => r.mwu);
+    return {
+      group: first.group,
+      condition: first.condition,
+      effect: first.effect,
+      series: rs.length,
+      prodloop: share(rs.map((r) => caught(r.prodloop))),
+      prodloop5: share(rs.map((r) => caught(r.prodloop5))),
+      prodloopHour: share(rs.map((r) => caught(r.prodloopHour))),
+      sprt: share(rs.map((r) => caught(r.sprt))),
+      mwu: share(rs.map((r) => caught(r.mwu))),
+      mwuFirstInterval: share(rs.map((r) => r.mwuFirstInterval)),
+      medianProdloop,
+      medianProdloop5: m((r) => r.prodloop5),
+      medianProdloopHour: m((r) => r.prodloopHour),
+      medianSprt,
+      medianMwu,
+      ratioToSprt: medianProdloop / medianSprt,
+      ratioToMwu: medianProdloop / medianMwu,
+    };
+  });
+}
+
+interface Summary {
+  readonly falseAndon: {
+    readonly rate: number;
+    readonly series: number;
+    readonly byGroup: Record<string, { rate: number; series: number }>;
+  };
+  readonly falseAndon5: number;
+  readonly falseAndonSprt: number;
+  readonly falseAndonMwu: number;
+  readonly powerX2: { readonly rate: number; readonly series: number; readonly byGroup: Record<string, { rate: number; series: number }> };
+  /** Over effect conditions where both medians are finite: the median and the largest ratio. */
+  readonly ratioToSprt: { readonly median: number; readonly max: number; readonly conditions: number; readonly met: number };
+  readonly ratioToMwu: { readonly median: number; readonly max: number; readonly conditions: number; readonly met: number };
+  readonly pairedRatioToSprt: number;
+  readonly missed: string[];
+}
+
+function summarize(runs: readonly Run[], conditions: readonly ConditionFigures[]): Summary {
+  const nulls = runs.filter((r) => r.effect === 1);
+  const groups = [...new Set(runs.map((r) => r.group))];
+  const rateOf = (rs: readonly Run[], pick: (r: Run) => number) => share(rs.map((r) => caught(pick(r))));
+  const byGroup = (rs: readonly Run[]) =>
+    Object.fromEntries(
+      groups.map((g) => {
+        const gs = rs.filter((r) => r.group === g);
+        return [g, { rate: rateOf(gs, (r) => r.prodloop), series: gs.length }];
+      }),
+    );
+  const x2 = runs.filter((r) => r.effect === 2);
+  const effects = conditions.filter((c) => c.effect > 1);
+  const ratio = (pick: (c: ConditionFigures) => number, target: number, lowerIsBetter = true) => {
+    const rs = effects.map(pick).filter((x) => Number.isFinite(x) && x > 0);
+    return {
+      median: median(rs),
+      max: rs.length ? Math.max(...rs) : Number.NaN,
+      conditions: rs.length,
+      met: rs.filter((x) => (lowerIsBetter ? x <= target : x >= target)).length,
+    };
+  };
+  const paired = runs.filter((r) => r.effect > 1 && caught(r.prodloop) && caught(r.sprt)).map((r) => r.prodloop / r.sprt);
+  const summary: Omit<Summary, 'missed'> = {
+    falseAndon: { rate: rateOf(nulls, (r) => r.prodloop), series: nulls.length, byGroup: byGroup(nulls) },
+    falseAndon5: rateOf(nulls, (r) => r.prodloop5),
+    falseAndonSprt: rateOf(nulls, (r) => r.sprt),
+    falseAndonMwu: rateOf(nulls, (r) => r.mwu),
+    powerX2: { rate: rateOf(x2, (r) => r.prodloop), series: x2.length, byGroup: byGroup(x2) },
+    ratioToSprt: ratio((c) => c.ratioToSprt, TARGETS.ratioToSprt),
+    ratioToMwu: ratio((c) => c.ratioToMwu, TARGETS.ratioToMwu),
+    pairedRatioToSprt: median(paired),
+  };
+  const missed: string[] = [];
+  if (!(summary.falseAndon.rate <= TARGETS.falseAndon))
+    missed.push(`false andon rate ${pct(summary.falseAndon.rate)} > ${pct(TARGETS.falseAndon)} on no-change series`);
+  if (!(summary.powerX2.rate >= TARGETS.powerX2))
+    missed.push(`×2 regressions caught ${pct(summary.powerX2.rate)} < ${pct(TARGETS.powerX2)}`);
+  if (summary.ratioToSprt.met < summary.ratioToSprt.conditions)
+    missed.push(
+      `median time to worse ≤ ${TARGETS.ratioToSprt}× the SPRT optimum in ${summary.ratioToSprt.met} of ${summary.ratioToSprt.conditions} effect conditions (largest ${summary.ratioToSprt.max.toFixed(2)}×)`,
+    );
+  if (summary.ratioToMwu.met < summary.ratioToMwu.conditions)
+    missed.push(
+      `median time to worse ≤ one third of the fixed-horizon test's in ${summary.ratioToMwu.met} of ${summary.ratioToMwu.conditions} conditions where that test catches half (largest ${summary.ratioToMwu.max.toFixed(2)}×)`,
+    );
+  return { ...summary, missed };
+}
+
+const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(x < 0.1 && x > 0 ? 2 : 1)} %` : '—');
+const mins = (x: number) => (Number.isFinite(x) ? (x >= 100 ? x.toFixed(0) : `${+x.toFixed(1)}`) : '—');
+const times = (x: number) => (Number.isFinite(x) ? `${x.toFixed(2)}×` : '—');
+
+function renderText(conditions: readonly ConditionFigures[], summary: Summary, meta: Record<string, unknown>): string {
+  const out: string[] = [];
+  out.push(`Validation benchmark · ${JSON.stringify(meta)}`);
+  for (const group of ['rate', 'latency', 'nab'] as const) {
+    const cs = conditions.filter((c) => c.group === group);
+    if (!cs.length) continue;
+    out.push(
+      '',
+      `## ${group === 'rate' ? 'Error rate (counts over traffic)' : group === 'latency' ? 'Latency (per-minute p99)' : 'NAB real CloudWatch series, shifts injected'}`,
+      '',
+    );
+    out.push('No change (share with a false "worse" within 24 h):', '');
+    out.push(
+      '| condition | series | prodloop | prodloop, 5-min looks | prodloop, 1-h reference | SPRT (×2 alt.) | MWU any hour | MWU first hour |',
+    );
+    out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const c of cs.filter((x) => x.effect === 1))
+      out.push(
+        `| ${c.condition} | ${c.series} | ${pct(c.prodloop)} | ${pct(c.prodloop5)} | ${pct(c.prodloopHour)} | ${pct(c.sprt)} | ${pct(c.mwu)} | ${pct(c.mwuFirstInterval)} |`,
+      );
+    out.push('', 'Effect (caught within 24 h; median minutes to "worse"; ratio of medians):', '');
+    out.push(
+      '| condition | series | caught | median min | SPRT caught | SPRT median | MWU caught | MWU median | ÷ SPRT | ÷ MWU | 5-min looks median | 1-h reference median |',
+    );
+    out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const c of cs.filter((x) => x.effect > 1))
+      out.push(
+        `| ${c.condition} | ${c.series} | ${pct(c.prodloop)} | ${mins(c.medianProdloop)} | ${pct(c.sprt)} | ${mins(c.medianSprt)} | ${pct(c.mwu)} | ${mins(c.medianMwu)} | ${times(c.ratioToSprt)} | ${times(c.ratioToMwu)} | ${mins(c.medianProdloop5)} | ${mins(c.medianProdloopHour)} |`,
+      );
+  }
+  out.push('', '## Against the targets', '');
+  const g = (r: Record<string, { rate: number; series: number }>) =>
+    Object.entries(r)
+      .map(([k, v]) => `${k} ${pct(v.rate)} of ${v.series}`)
+      .join(', ');
+  out.push(
+    `- false andon rate on no-change series: ${pct(summary.falseAndon.rate)} of ${summary.falseAndon.series} (${g(summary.falseAndon.byGroup)}); target ≤ ${pct(TARGETS.falseAndon)}. With 5-min looks ${pct(summary.falseAndon5)}; SPRT ${pct(summary.falseAndonSprt)}; MWU over 24 hourly intervals ${pct(summary.falseAndonMwu)}`,
+  );
+  out.push(
+    `- ×2 regressions caught within 24 h: ${pct(summary.powerX2.rate)} of ${summary.powerX2.series} (${g(summary.powerX2.byGroup)}); target ≥ ${pct(TARGETS.powerX2)}`,
+  );
+  out.push(
+    `- median time to worse ÷ SPRT optimum: median ${times(summary.ratioToSprt.median)}, largest ${times(summary.ratioToSprt.max)}, ≤ ${TARGETS.ratioToSprt}× in ${summary.ratioToSprt.met} of ${summary.ratioToSprt.conditions} effect conditions; paired per series ${times(summary.pairedRatioToSprt)}`,
+  );
+  out.push(
+    `- median time to worse ÷ fixed-horizon MWU: median ${times(summary.ratioToMwu.median)}, largest ${times(summary.ratioToMwu.max)}, ≤ 1/3 in ${summary.ratioToMwu.met} of ${summary.ratioToMwu.conditions} conditions where MWU catches half`,
+  );
+  out.push('', summary.missed.length ? `Missed targets:\n${summary.missed.map((m) => `- ${m}`).join('\n')}` : 'All targets met.');
+  return out.join('\n');
+}
+
+function main() {
+  const opts = options();
+  const started = Date.now();
+  const runs: Run[] = [];
+  const log = (m: string) => process.stderr.write(`${m}\n`);
+  for (const group of ['rate', 'latency'] as const) {
+    for (const traffic of TRAFFIC)
+      for (const effect of group === 'rate' ? RATE_EFFECTS : LATENCY_EFFECTS)
+        for (const shape of SHAPES) {
+          const n = effect === 1 ? opts.nullReplicates : opts.effectReplicates;
+          for (let r = 0; r < n; r++) runs.push(run(synthetic(group, traffic, effect, shape, r, opts.seed, opts.historyDays)));
+        }
+    log(`${group}: ${runs.length} series so far, ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  }
+  for (const s of nabSeries(opts.historyDays)) runs.push(run(s));
+  log(`nab: ${runs.length} series in all, ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  const conditions = figures(runs);
+  // NAB conditions per file are small; the table shows them pooled by effect as well.
+  const nabPooled = figures(runs.filter((r) => r.group === 'nab').map((r) => ({ ...r, condition: `all NAB series ×${r.effect}` })));
+  const all = [...conditions, ...nabPooled];
+  const summary = summarize(
+    runs,
+    all.filter((c) => c.group !== 'nab' || c.condition.startsWith('all NAB')),
+  );
+  const meta = {
+    date: new Date().toISOString(),
+    node: process.version,
+    seed: opts.seed,
+    nullPerCondition: opts.nullReplicates,
+    effectPerCondition: opts.effectReplicates,
+    historyDays: opts.historyDays,
+    seconds: Math.round((Date.now() - started) / 1000),
+  };
+  if (opts.json) process.stdout.write(`${JSON.stringify({ meta, summary, conditions: all }, null, 2)}\n`);
+  else process.stdout.write(`${renderText(all, summary, meta)}\n`);
+}
+
+main();
