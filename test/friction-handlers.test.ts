@@ -373,6 +373,26 @@ describe('the model judge, at the Bedrock SDK boundary', () => {
     assert.deepEqual([partial.judge?.citationsDropped, partial.judge?.invalidOutputs], [1, 1]);
   });
 
+  test('at most judge.maxRecords sessions a day go to the judge', async () => {
+    const settings = frictionSettings({ minSteps: 0, judge: { enabled: true, maxRecords: 1 } });
+    const { store } = await judgeDay(settings);
+    const runtime = fakeRuntime(['{"moments":[]}']);
+    const judge = makeJudge({
+      friction: settings,
+      store,
+      invoker: new BedrockModelInvoker(runtime.client as never, settings.judge.modelId),
+      jobs: new BedrockBatchJobs({ send: async () => assert.fail('no batch job') } as never),
+      logger: quiet,
+    });
+    assert.deepEqual(await judge({ action: 'start', day: DAY, runId: 'run-1' }), {
+      mode: 'done',
+      judged: 1,
+      invalid: 0,
+      citationsDropped: 0,
+    });
+    assert.equal(runtime.calls.length, 1);
+  });
+
   test('large days go to one batch inference job: started with the run prefix, polled, collected', async () => {
     const settings = frictionSettings({ minSteps: 0, judge: { enabled: true, minBatchRecords: 1 } });
     const { s3, store } = await judgeDay(settings);

@@ -117,3 +117,17 @@ export class MemoryObjectStore implements ObjectStore {
       .map(([key, v]) => ({ key, size: Buffer.byteLength(v) }));
   }
 }
+
+/** Maps over items with at most `limit` promises in flight, keeping the order: many small reads without a storm. */
+export async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

@@ -12,7 +12,7 @@
  */
 import * as z from 'zod';
 import type { BatchJobs, ModelInvoker } from '#adapters/bedrock';
-import { type ObjectStore, writeJson } from '#adapters/s3';
+import { mapLimited, type ObjectStore, writeJson } from '#adapters/s3';
 import type { LoggerLike } from '#core/deps';
 import type { FrictionConfig } from '#core/friction/config';
 import {
@@ -56,19 +56,46 @@ export interface JudgeDeps {
 }
 
 const jsonLinesOf = (text: string) => text.split('\n').filter((l) => l.trim() !== '');
+const READ_CONCURRENCY = 32;
 
 export function makeJudge(deps: JudgeDeps) {
   const { friction, store, invoker, jobs, logger } = deps;
 
-  async function manifestOf(prefix: string): Promise<Map<string, JudgeManifestEntry>> {
+  const manifestOf = (text: string) => {
     const entries = new Map<string, JudgeManifestEntry>();
-    for (const o of await store.list(prefix)) {
-      for (const l of jsonLinesOf(await store.getText(o.key))) {
-        const e = judgeManifestEntry.parse(JSON.parse(l));
-        entries.set(e.recordId, e);
-      }
+    for (const l of jsonLinesOf(text)) {
+      const e = judgeManifestEntry.parse(JSON.parse(l));
+      entries.set(e.recordId, e);
     }
     return entries;
+  };
+
+  /**
+   * The day's records, batch by batch, up to `judge.maxRecords`, with their manifest entries (a batch's
+   * manifest has the batch's name). Files are read a few dozen at a time; reading stops at the cap.
+   */
+  async function gather(d: string, run: string): Promise<{ lines: string[]; manifest: Map<string, JudgeManifestEntry> }> {
+    const keys = runKeys(d, run);
+    const files = await store.list(keys.judgeInput);
+    const lines: string[] = [];
+    const manifest = new Map<string, JudgeManifestEntry>();
+    for (let i = 0; i < files.length && lines.length < friction.judge.maxRecords; i += READ_CONCURRENCY) {
+      const chunk = await mapLimited(files.slice(i, i + READ_CONCURRENCY), READ_CONCURRENCY, async (o) => {
+        const batch = o.key.slice(keys.judgeInput.length);
+        return { input: await store.getText(o.key), manifest: (await store.findText(`${keys.judgeManifest}${batch}`)) ?? '' };
+      });
+      for (const c of chunk) {
+        const kept = jsonLinesOf(c.input).slice(0, friction.judge.maxRecords - lines.length);
+        lines.push(...kept);
+        const entries = manifestOf(c.manifest);
+        for (const l of kept) {
+          const id = (JSON.parse(l) as JudgeRecord).recordId;
+          const e = entries.get(id);
+          if (e) manifest.set(id, e);
+        }
+      }
+    }
+    return { lines, manifest };
   }
 
   function verdictOf(text: string | undefined, error: string | undefined, entry: JudgeManifestEntry | undefined): JudgeVerdict {
@@ -92,12 +119,8 @@ export function makeJudge(deps: JudgeDeps) {
     const keys = runKeys(input.day, input.runId);
     switch (input.action) {
       case 'start': {
-        const lines: string[] = [];
-        for (const o of await store.list(keys.judgeInput)) {
-          for (const l of jsonLinesOf(await store.getText(o.key))) if (lines.length < friction.judge.maxRecords) lines.push(l);
-        }
+        const { lines, manifest } = await gather(input.day, input.runId);
         if (lines.length === 0) return { mode: 'none' };
-        const manifest = await manifestOf(keys.judgeManifest);
         if (lines.length < friction.judge.minBatchRecords) {
           const verdicts: JudgeVerdict[] = [];
           for (const l of lines) {
@@ -116,6 +139,11 @@ export function makeJudge(deps: JudgeDeps) {
         }
         if (!deps.batchRoleArn) throw new Error('the judge needs its batch service role (FRICTION_JUDGE_ROLE_ARN) to start a batch job');
         await store.putText(keys.judgeJobInput, `${lines.join('\n')}\n`, 'application/jsonl');
+        await store.putText(
+          keys.judgeJobManifest,
+          `${[...manifest.values()].map((e) => JSON.stringify(e)).join('\n')}\n`,
+          'application/jsonl',
+        );
         const jobName = `prodloop-friction-${input.day}-${input.runId}`
           .replace(/[^a-zA-Z0-9-]/g, '-')
           .slice(0, 63)
@@ -145,7 +173,7 @@ export function makeJudge(deps: JudgeDeps) {
         return { mode: 'batch', jobArn: input.jobArn, polls, status, done, failed };
       }
       case 'collect': {
-        const manifest = await manifestOf(keys.judgeManifest);
+        const manifest = manifestOf((await store.findText(keys.judgeJobManifest)) ?? '');
         const verdicts: JudgeVerdict[] = [];
         for (const o of await store.list(keys.judgeOutput)) {
           if (!o.key.endsWith('.jsonl.out')) continue; // manifest.json.out and the like

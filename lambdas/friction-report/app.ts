@@ -9,7 +9,7 @@
  *   (kind, severity, frequency, abstracted examples) on the issue of every friction lineage that has one.
  */
 import * as z from 'zod';
-import { type ObjectStore, readJson, writeJson } from '#adapters/s3';
+import { mapLimited, type ObjectStore, readJson, writeJson } from '#adapters/s3';
 import type { ProdloopConfig } from '#core/config';
 import type { LoggerLike } from '#core/deps';
 import { NotFoundError } from '#core/errors';
@@ -27,6 +27,7 @@ export const reportInput = z.object({ action: z.enum(['report', 'annotate']), da
 export const DISCOVERY_LABELS = ['prodloop', 'discovery'] as const;
 const HISTORY_DAYS = 30;
 const EVIDENCE_ONCE_SECONDS = 3 * 86_400;
+const READ_CONCURRENCY = 32;
 
 export interface ReportDeps {
   readonly config: Pick<ProdloopConfig, 'watchedAlarms' | 'tenantDimension'>;
@@ -64,23 +65,23 @@ export function makeReport(deps: ReportDeps) {
         const x = k.slice(SUMMARIES.length, -'.json'.length);
         return DAY.test(x) && x >= from && x < d;
       });
-    const out: DaySummary[] = [];
-    for (const k of keys) {
-      const s = await readJson(store, k, daySummary).catch((error: unknown) => {
+    const read = await mapLimited(keys, READ_CONCURRENCY, (k) =>
+      readJson(store, k, daySummary).catch((error: unknown) => {
         logger.warn('unreadable friction summary left out of the chart', { key: k, error: (error as Error).message });
         return undefined;
-      });
-      if (s) out.push(s);
-    }
-    return out;
+      }),
+    );
+    return read.filter((s): s is DaySummary => s !== undefined);
   }
 
   return async (event: unknown): Promise<ReportOutcome> => {
     const input = reportInput.parse(event);
     const keys = runKeys(input.day, input.runId);
     if (input.action === 'report') {
-      const partials = [];
-      for (const o of await store.list(keys.partials)) partials.push(dayPartial.parse(JSON.parse(await store.getText(o.key))));
+      // One partial per batch of the map: thousands on a large day, read a few dozen at a time.
+      const partials = await mapLimited(await store.list(keys.partials), READ_CONCURRENCY, async (o) =>
+        dayPartial.parse(JSON.parse(await store.getText(o.key))),
+      );
       const judged = await readJson(store, keys.judgePartial, dayPartial);
       if (judged) partials.push(judged);
       const merged = mergePartials(input.day, partials);

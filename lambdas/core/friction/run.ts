@@ -27,6 +27,7 @@ export const runKeys = (d: string, run: string) => {
     judgeInput: `${root}judge/input/`,
     judgeManifest: `${root}judge/manifest/`,
     judgeJobInput: `${root}judge/job/input.jsonl`,
+    judgeJobManifest: `${root}judge/job/manifest.jsonl`,
     judgeOutput: `${root}judge/output/`,
     judgePartial: `${root}judge/partial.json`,
     mapResults: `${root}map/`,
