@@ -1,8 +1,8 @@
 /**
  * The friction workflow's handlers, run in the order the state machine runs them, against S3 and
  * Bedrock mocked at the SDK client boundary. The Distributed Map itself (listing the day's objects and
- * batching them) is done here the way its ItemReader and ItemBatcher do it: aws-local-stepfunctions
- * cannot run an ItemReader; the definition is checked by test/cdk-friction.test.ts and by validation below.
+ * batching them) is done here the way its ItemReader and ItemBatcher do it; test/friction-workflow.test.ts
+ * runs the definition itself.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
