@@ -203,7 +203,7 @@ export function evaluate(input: EvaluateInput): Evaluation {
     return result(
       'worse',
       'worse',
-      `${describe.what} ${ratioText(worse.ratio())} the pre-deploy level (trend-adjusted) over ${span}; e-value ${fmtE(logE.worse)} ≥ ${fmtE(thresholds.worse)} (false-andon bound ${pct(ALPHA.worse)} at any look)`,
+      `${describe.what} is ${ratioText(worse.ratio())} the pre-deploy level (trend-adjusted) over ${span}; e-value ${fmtE(logE.worse)} ≥ ${fmtE(thresholds.worse)} (false-andon bound ${pct(ALPHA.worse)} at any look)`,
       { eLog: logE.worse },
     );
   }
@@ -214,7 +214,7 @@ export function evaluate(input: EvaluateInput): Evaluation {
     return result(
       'unchanged',
       'unchanged',
-      `${describe.what} still ${ratioText(healthyRatio)} the trend-adjusted baseline over ${span}, above the recovery margin ×${margin.toFixed(2)}; e-value ${fmtE(logE.unchanged)} ≥ ${fmtE(thresholds.unchanged)}`,
+      `${describe.what} is still ${ratioText(healthyRatio)} the trend-adjusted baseline over ${span}, above the recovery margin ×${margin.toFixed(2)}; e-value ${fmtE(logE.unchanged)} ≥ ${fmtE(thresholds.unchanged)}`,
       { eLog: logE.unchanged },
     );
   }
@@ -222,7 +222,7 @@ export function evaluate(input: EvaluateInput): Evaluation {
     return result(
       'unchanged',
       'unchanged',
-      `${describe.what} back up to ${ratioText(relapse.ratio)} the trend-adjusted baseline during ${relapse.window}, above the recovery margin ×${margin.toFixed(2)}; e-value ${fmtE(relapse.logE)} ≥ ${fmtE(relapse.threshold)}`,
+      `${describe.what} was back up to ${ratioText(relapse.ratio)} the trend-adjusted baseline during ${relapse.window}, above the recovery margin ×${margin.toFixed(2)}; e-value ${fmtE(relapse.logE)} ≥ ${fmtE(relapse.threshold)}`,
       { eLog: relapse.logE },
     );
   }
@@ -231,7 +231,7 @@ export function evaluate(input: EvaluateInput): Evaluation {
     return result(
       'recovered',
       'recovered',
-      `${describe.what} ${ratioText(healthyRatio)} the trend-adjusted baseline for ${fmtMinutes(settledMinutes)}${settings.recoveryMinutes >= 1440 ? ' (a full daily cycle)' : ''}, below the recovery margin ×${margin.toFixed(2)} with no hour elevated; e-value ${fmtE(logE.recovered)} ≥ ${fmtE(thresholds.recovered)}`,
+      `${describe.what} is ${ratioText(healthyRatio)} the trend-adjusted baseline for ${fmtMinutes(settledMinutes)}${settings.recoveryMinutes >= 1440 ? ' (a full daily cycle)' : ''}, below the recovery margin ×${margin.toFixed(2)} with no hour elevated; e-value ${fmtE(logE.recovered)} ≥ ${fmtE(thresholds.recovered)}`,
       { eLog: logE.recovered },
     );
   }
@@ -271,13 +271,13 @@ export function evaluate(input: EvaluateInput): Evaluation {
       return result(
         'inconclusive',
         'inconclusive',
-        `insufficient ${kind === 'level' ? 'data' : 'traffic'}: at ${volume} even a full recovery would need ${fmtEta(bestCase)} more to be confirmed; deadline of ${settings.maxEvaluations} evaluations reached with ${describe.what} ${ratioText(healthyRatio)} the trend-adjusted baseline`,
+        `insufficient ${kind === 'level' ? 'data' : 'traffic'}: at ${volume} even a full recovery would need ${fmtEta(bestCase)} more to be confirmed; deadline of ${settings.maxEvaluations} evaluations reached with ${describe.what} at ${ratioText(healthyRatio)} the trend-adjusted baseline`,
         { eta: bestCase },
       );
     return result(
       'inconclusive',
       'inconclusive',
-      `undecided at the deadline of ${settings.maxEvaluations} evaluations: ${describe.what} ${ratioText(healthyRatio)} the trend-adjusted baseline, between the recovery margin ×${margin.toFixed(2)} and the incident level ${ratioText(incidentRatio)}`,
+      `undecided at the deadline of ${settings.maxEvaluations} evaluations: ${describe.what} is ${ratioText(healthyRatio)} the trend-adjusted baseline, between the recovery margin ×${margin.toFixed(2)} and the incident level ${ratioText(incidentRatio)}`,
       { eta },
     );
   }
@@ -287,10 +287,16 @@ export function evaluate(input: EvaluateInput): Evaluation {
     return pending(
       `${settled.length} point(s) after the ${settings.settleMinutes}-minute settle period, ${settings.minPoints} needed for recovered or unchanged`,
     );
-  const etaText = Number.isFinite(eta) ? `a ${leaning} verdict expected in about ${fmtEta(eta)}` : 'no verdict in sight at this volume';
-  const starvedText = starved ? `; insufficient traffic: at ${volume} a recovery needs ${fmtEta(bestCase)}, past the deadline` : '';
+  const state = `${describe.what} is ${ratioText(healthyRatio)} the trend-adjusted baseline after ${fmtMinutes(settledMinutes)} (recovery margin ×${margin.toFixed(2)}, ${fmtMinutes(settings.recoveryMinutes)} needed back at baseline); e-values recovered ${fmtE(logE.recovered)}, unchanged ${fmtE(logE.unchanged)}, worse ${fmtE(logE.worse)}`;
+  if (starved)
+    return result(
+      'pending',
+      'inconclusive',
+      `${state}; insufficient ${kind === 'level' ? 'data' : 'traffic'}: at ${volume} even a full recovery needs about ${fmtEta(bestCase)} more to be confirmed, and the deadline is in ${fmtMinutes(minutesLeft)}`,
+      { eta: bestCase },
+    );
   return pending(
-    `${describe.what} ${ratioText(healthyRatio)} the trend-adjusted baseline after ${fmtMinutes(settledMinutes)} (recovery margin ×${margin.toFixed(2)}, needs ${fmtMinutes(settings.recoveryMinutes)}); e-values recovered ${fmtE(logE.recovered)}, unchanged ${fmtE(logE.unchanged)}, worse ${fmtE(logE.worse)}; ${etaText} at ${volume}${starvedText}`,
+    `${state}; ${Number.isFinite(eta) ? `${leaning === 'unchanged' ? 'an' : 'a'} ${leaning} verdict expected in about ${fmtEta(eta)} at ${volume}` : `no verdict in sight at ${volume}`}`,
   );
 }
 
@@ -405,7 +411,7 @@ function describer(
   now: number,
   deployAt: number,
 ) {
-  const what = kind === 'rate' ? 'the error rate (events per request) is' : kind === 'count' ? 'the event count is' : 'the level is';
+  const what = kind === 'rate' ? 'the error rate (events per request)' : kind === 'count' ? 'the event count' : 'the level';
   return {
     what,
     means(): Pick<Verdict, 'baselineMean' | 'currentMean' | 'signalToNoise'> {

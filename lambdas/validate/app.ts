@@ -38,18 +38,25 @@ export interface ResolvedSignal {
 export function resolveSignal(alarmName: string, metrics: readonly MetricRef[], rules: readonly SignalRule[]): ResolvedSignal {
   const rule = rules.find((r) => r.alarmNamePrefixes.length === 0 || r.alarmNamePrefixes.some((p) => alarmName.startsWith(p)));
   if (rule?.traffic) return { kind: rule.kind ?? 'rate', value: metrics, traffic: [{ ...rule.traffic, returnData: true }] };
-  const ratio = metrics.find(
-    (m) => m.expression && m.returnData !== false && /^\s*\(?\s*(\w+)\s*\/\s*(\w+)\s*\)?\s*(\*\s*100\s*)?$/.test(m.expression),
-  );
+  const ratio = metrics.find((m) => m.expression && m.returnData !== false && ratioOf(m.expression));
   if (ratio?.expression && (!rule?.kind || rule.kind === 'rate')) {
-    const match = /(\w+)\s*\/\s*(\w+)/.exec(ratio.expression.replace(/^\s*100\s*\*\s*/, ''));
-    const events = metrics.find((m) => m.id === match?.[1] && m.metricName);
-    const traffic = metrics.find((m) => m.id === match?.[2] && m.metricName);
+    const [eventsId, trafficId] = ratioOf(ratio.expression) ?? [];
+    const events = metrics.find((m) => m.id === eventsId && m.metricName);
+    const traffic = metrics.find((m) => m.id === trafficId && m.metricName);
     if (events && traffic) return { kind: 'rate', value: [{ ...events, returnData: true }], traffic: [{ ...traffic, returnData: true }] };
   }
   if (rule?.kind && rule.kind !== 'rate') return { kind: rule.kind, value: metrics };
   const stat = metrics.find((m) => m.returnData !== false && m.stat)?.stat ?? metrics[0]?.stat;
   return { kind: stat === 'Sum' || stat === 'SampleCount' ? 'count' : 'level', value: metrics };
+}
+
+/** The two ids of an expression `a / b`, `(a / b) * 100` or `100 * a / b`; undefined for anything else. */
+function ratioOf(expression: string): [string, string] | undefined {
+  let e = expression.replace(/\s+/g, '');
+  e = e.replace(/^100\*/, '').replace(/\*100$/, '');
+  if (e.startsWith('(') && e.endsWith(')')) e = e.slice(1, -1);
+  const match = /^(\w+)\/(\w+)$/.exec(e);
+  return match ? [match[1] as string, match[2] as string] : undefined;
 }
 
 export function makeValidate(deps: Pick<Deps, 'store' | 'metrics' | 'clock' | 'logger'>) {
