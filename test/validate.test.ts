@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import { decision as decisionSchema, type Lineage } from '#core/lineage';
 import type { LineageStore, MetricSource, Point } from '#core/ports';
 import type { MetricRef } from '#core/signals';
-import { type EvaluateInput, type Evaluation, evaluate, type SignalKind, type ValidationSettingsInput } from '#core/validate';
+import { type EvaluateInput, type Evaluation, evaluate, regression, type SignalKind, type ValidationSettingsInput } from '#core/validate';
 import { makeValidate, resolveSignal } from '../lambdas/validate/app.ts';
 
 const T0 = Date.parse('2026-03-02T00:00:00Z');
@@ -265,6 +265,30 @@ describe('validation: latency as a per-minute quantile', () => {
     const world = latency((m) => (m >= 60 ? 1.5 : 1), 8);
     const all = looks(world, { kind: 'level', deploy: 60, settings: quick, historyFrom: -3 * 1440, onset: 60 });
     assert.equal(all[0]?.outcome, 'worse');
+  });
+});
+
+describe('regression check for any deploy', () => {
+  test('the andon test for a deploy with no incident: a doubled error rate is worse, a traffic surge is not', () => {
+    const world = rateWorld({
+      requests: (m) => (m < 0 ? 1000 : 2000),
+      errorRate: (m) => 0.01 * (m < 0 ? 1 : 2),
+      from: -3 * 1440,
+      to: 30,
+      seed: 12,
+    });
+    const surge = rateWorld({ requests: (m) => (m < 0 ? 1000 : 2000), errorRate: () => 0.01, from: -3 * 1440, to: 30, seed: 13 });
+    const check = (w: typeof world) =>
+      regression({
+        kind: 'rate',
+        history: between(w.values, -3 * 1440, 0),
+        post: between(w.values, 0, 30),
+        traffic: { history: between(w.traffic, -3 * 1440, 0), post: between(w.traffic, 0, 30) },
+      });
+    const doubled = check(world);
+    assert.equal(doubled.worse, true);
+    assert.ok(doubled.eValue >= 100 && Math.abs(doubled.ratio - 2) < 0.2, doubled.reason);
+    assert.equal(check(surge).worse, false);
   });
 });
 

@@ -481,8 +481,9 @@ function figures(runs: readonly Run[]): ConditionFigures[] {
       medianProdloopHour: m((r) => r.prodloopHour),
       medianSprt,
       medianMwu,
-      ratioToSprt: medianProdloop / medianSprt,
-      ratioToMwu: medianProdloop / medianMwu,
+      // A ratio only where both catch at least half (a median is Infinity otherwise).
+      ratioToSprt: Number.isFinite(medianSprt) ? medianProdloop / medianSprt : Number.NaN,
+      ratioToMwu: Number.isFinite(medianMwu) ? medianProdloop / medianMwu : Number.NaN,
     };
   });
 }
@@ -497,8 +498,10 @@ interface Summary {
   readonly falseAndonSprt: number;
   readonly falseAndonMwu: number;
   readonly powerX2: { readonly rate: number; readonly series: number; readonly byGroup: Record<string, { rate: number; series: number }> };
-  /** Over effect conditions where both medians are finite: the median and the largest ratio. */
+  /** Over synthetic effect conditions where both medians are finite: the median and the largest ratio. */
   readonly ratioToSprt: { readonly median: number; readonly max: number; readonly conditions: number; readonly met: number };
+  /** The same over NAB, against a plug-in SPRT (not an optimum: the true parameters of real series are unknown). */
+  readonly ratioToPlugInSprt: { readonly median: number; readonly max: number; readonly conditions: number; readonly met: number };
   readonly ratioToMwu: { readonly median: number; readonly max: number; readonly conditions: number; readonly met: number };
   readonly pairedRatioToSprt: number;
   readonly missed: string[];
@@ -517,23 +520,33 @@ function summarize(runs: readonly Run[], conditions: readonly ConditionFigures[]
     );
   const x2 = runs.filter((r) => r.effect === 2);
   const effects = conditions.filter((c) => c.effect > 1);
-  const ratio = (pick: (c: ConditionFigures) => number, target: number, lowerIsBetter = true) => {
-    const rs = effects.map(pick).filter((x) => Number.isFinite(x) && x > 0);
+  // The SPRT is the optimum only where the true parameters are known: on synthetic series. On NAB
+  // it is a plug-in (the last day's mean and spread), reported but not scored against the target.
+  const synthetic = effects.filter((c) => c.group !== 'nab');
+  const ratio = (pick: (c: ConditionFigures) => number, target: number, among = effects) => {
+    const rs = among.map(pick).filter((x) => Number.isFinite(x) && x > 0);
     return {
       median: median(rs),
       max: rs.length ? Math.max(...rs) : Number.NaN,
       conditions: rs.length,
-      met: rs.filter((x) => (lowerIsBetter ? x <= target : x >= target)).length,
+      met: rs.filter((x) => x <= target).length,
     };
   };
-  const paired = runs.filter((r) => r.effect > 1 && caught(r.prodloop) && caught(r.sprt)).map((r) => r.prodloop / r.sprt);
+  const paired = runs
+    .filter((r) => r.group !== 'nab' && r.effect > 1 && caught(r.prodloop) && caught(r.sprt))
+    .map((r) => r.prodloop / r.sprt);
   const summary: Omit<Summary, 'missed'> = {
     falseAndon: { rate: rateOf(nulls, (r) => r.prodloop), series: nulls.length, byGroup: byGroup(nulls) },
     falseAndon5: rateOf(nulls, (r) => r.prodloop5),
     falseAndonSprt: rateOf(nulls, (r) => r.sprt),
     falseAndonMwu: rateOf(nulls, (r) => r.mwu),
     powerX2: { rate: rateOf(x2, (r) => r.prodloop), series: x2.length, byGroup: byGroup(x2) },
-    ratioToSprt: ratio((c) => c.ratioToSprt, TARGETS.ratioToSprt),
+    ratioToSprt: ratio((c) => c.ratioToSprt, TARGETS.ratioToSprt, synthetic),
+    ratioToPlugInSprt: ratio(
+      (c) => c.ratioToSprt,
+      TARGETS.ratioToSprt,
+      effects.filter((c) => c.group === 'nab'),
+    ),
     ratioToMwu: ratio((c) => c.ratioToMwu, TARGETS.ratioToMwu),
     pairedRatioToSprt: median(paired),
   };
@@ -544,7 +557,7 @@ function summarize(runs: readonly Run[], conditions: readonly ConditionFigures[]
     missed.push(`×2 regressions caught ${pct(summary.powerX2.rate)} < ${pct(TARGETS.powerX2)}`);
   if (summary.ratioToSprt.met < summary.ratioToSprt.conditions)
     missed.push(
-      `median time to worse ≤ ${TARGETS.ratioToSprt}× the SPRT optimum in ${summary.ratioToSprt.met} of ${summary.ratioToSprt.conditions} effect conditions (largest ${summary.ratioToSprt.max.toFixed(2)}×)`,
+      `median time to worse ≤ ${TARGETS.ratioToSprt}× the SPRT optimum in ${summary.ratioToSprt.met} of ${summary.ratioToSprt.conditions} synthetic effect conditions (largest ${summary.ratioToSprt.max.toFixed(2)}×)`,
     );
   if (summary.ratioToMwu.met < summary.ratioToMwu.conditions)
     missed.push(
@@ -590,6 +603,7 @@ function renderText(conditions: readonly ConditionFigures[], summary: Summary, m
   out.push('', '## Against the targets', '');
   const g = (r: Record<string, { rate: number; series: number }>) =>
     Object.entries(r)
+      .filter(([, v]) => v.series > 0)
       .map(([k, v]) => `${k} ${pct(v.rate)} of ${v.series}`)
       .join(', ');
   out.push(
@@ -599,7 +613,7 @@ function renderText(conditions: readonly ConditionFigures[], summary: Summary, m
     `- ×2 regressions caught within 24 h: ${pct(summary.powerX2.rate)} of ${summary.powerX2.series} (${g(summary.powerX2.byGroup)}); target ≥ ${pct(TARGETS.powerX2)}`,
   );
   out.push(
-    `- median time to worse ÷ SPRT optimum: median ${times(summary.ratioToSprt.median)}, largest ${times(summary.ratioToSprt.max)}, ≤ ${TARGETS.ratioToSprt}× in ${summary.ratioToSprt.met} of ${summary.ratioToSprt.conditions} effect conditions; paired per series ${times(summary.pairedRatioToSprt)}`,
+    `- median time to worse ÷ SPRT optimum (synthetic series, true parameters): median ${times(summary.ratioToSprt.median)}, largest ${times(summary.ratioToSprt.max)}, ≤ ${TARGETS.ratioToSprt}× in ${summary.ratioToSprt.met} of ${summary.ratioToSprt.conditions} effect conditions; paired per series ${times(summary.pairedRatioToSprt)}. On NAB against a plug-in SPRT (not an optimum): median ${times(summary.ratioToPlugInSprt.median)}, ≤ ${TARGETS.ratioToSprt}× in ${summary.ratioToPlugInSprt.met} of ${summary.ratioToPlugInSprt.conditions}`,
   );
   out.push(
     `- median time to worse ÷ fixed-horizon MWU: median ${times(summary.ratioToMwu.median)}, largest ${times(summary.ratioToMwu.max)}, ≤ 1/3 in ${summary.ratioToMwu.met} of ${summary.ratioToMwu.conditions} conditions where MWU catches half`,

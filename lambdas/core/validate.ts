@@ -300,6 +300,47 @@ export function evaluate(input: EvaluateInput): Evaluation {
   );
 }
 
+export interface RegressionInput {
+  readonly kind: SignalKind;
+  /** The signal before the deploy (days of it: the baseline and its reference window are fitted on it). */
+  readonly history: readonly Point[];
+  /** Points since the deploy. */
+  readonly post: readonly Point[];
+  readonly traffic?: { readonly history?: readonly Point[]; readonly post?: readonly Point[] };
+}
+
+export interface Regression {
+  readonly worse: boolean;
+  /** The e-value for "worse than before the deploy"; worse when it reaches 1/ALPHA.worse. */
+  readonly eValue: number;
+  /** The signal since the deploy as a multiple of the level before it (trend-adjusted). */
+  readonly ratio: number;
+  readonly reason: string;
+}
+
+/**
+ * "Worse" for any deploy, with no incident and no lineage: the signal since the deploy against the
+ * reference before it that predicts best, by the same anytime-valid test and α as the andon cord of
+ * a fix (1 % false andons at any number of looks). The benchmark measures exactly these functions.
+ */
+export function regression(input: RegressionInput): Regression {
+  const history = observations(input.kind, input.history, input.traffic?.history);
+  const post = observations(input.kind, input.post, input.traffic?.post);
+  if (history.length < 10)
+    return { worse: false, eValue: 1, ratio: Number.NaN, reason: `${history.length} points before the deploy: too few for a baseline` };
+  const model = fitBaseline(input.kind, history);
+  const c = compare(model, bestReference(model, history), { theta0: 1, components: WORSE_COMPONENTS });
+  for (const o of post) c.add(o);
+  const logE = c.logE();
+  const worse = post.length > 0 && logE >= logThreshold(ALPHA.worse);
+  return {
+    worse,
+    eValue: eValueOf(logE),
+    ratio: c.ratio(),
+    reason: `${ratioText(c.ratio())} the trend-adjusted level before the deploy over ${post.length} point(s); e-value ${fmtE(logE)}${worse ? ' ≥ ' : ' < '}${fmtE(logThreshold(ALPHA.worse))}`,
+  };
+}
+
 /**
  * Hour blocks since the settle period, each tested for "above the margin" with the block's share of
  * half the unchanged α (Bonferroni over every block the deadline allows): the signal must be back at
