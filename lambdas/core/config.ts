@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { ConfigError } from './errors.ts';
+import { codePathTriageFields, privacySettings, triageSettings } from './triage-config.ts';
 import { signalRule } from './signal-rule.ts';
 import { frictionKey } from './friction/config.ts';
 
@@ -20,6 +21,7 @@ export const codePathRule = z.object({
   paths: z.array(z.string().min(1)).min(1),
   /** Historically high blast radius: issues on these paths are Tier 2. */
   highBlastRadius: z.boolean().default(false),
+  ...codePathTriageFields,
 });
 export type CodePathRule = z.infer<typeof codePathRule>;
 
@@ -55,6 +57,10 @@ export const prodloopConfig = z
         deployLookbackMinutes: z.number().positive().default(120),
       })
       .default({ minDurationMinutes: 10, minBreadth: 0.05, minSignalToNoise: 3, deployLookbackMinutes: 120 }),
+    /** Signal-driven triage: the shift test, evidence sources, error codes, caps (docs/triage.md). */
+    triage: triageSettings.prefault({}),
+    /** The sanitizer's identifier pseudonyms. */
+    privacy: privacySettings.prefault({}),
     /** Consecutive iterations without improvement before escalating. */
     iterationCap: z.number().int().min(1).max(20).default(3),
     /** Default cost budget per lineage, USD. */

@@ -1,6 +1,7 @@
 /** The lineage: the life of one problem, and what the loop decides about it. */
 import * as z from 'zod';
 import { alarmSignal, deploySignal, isoDate } from './signals.ts';
+import { triageDecisionFields, triageEvidenceFields } from './triage-evidence.ts';
 
 export const lineageStatus = z.enum([
   /** Opened, triage running. */
@@ -115,6 +116,7 @@ export const evidence = z.object({
   suspectDeploys: z.array(recordedDeploy).default([]),
   candidates: z.array(candidate).default([]),
   quarantinedPaths: z.array(z.string()).default([]),
+  ...triageEvidenceFields,
 });
 export type Evidence = z.infer<typeof evidence>;
 
@@ -129,6 +131,7 @@ export const decision = z.object({
   attribution: attributionCause,
   reasons: z.array(z.string()),
   evidence,
+  ...triageDecisionFields,
 });
 export type Decision = z.infer<typeof decision>;
 

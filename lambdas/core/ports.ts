@@ -131,6 +131,17 @@ export interface MetricSource {
   series(metric: readonly MetricRef[], from: string, to: string): Promise<Point[]>;
   /** Tenants with data in the window, and those among them in breach. */
   tenants(metric: readonly MetricRef[], tenantDimension: string, from: string, to: string): Promise<{ active: number; affected: number }>;
+  /**
+   * The metric per tenant (a SEARCH over the tenant dimension), so triage tests each tenant at the
+   * onset itself. Optional: without it breadth comes from `tenants`.
+   */
+  tenantSeries?(metric: readonly MetricRef[], tenantDimension: string, from: string, to: string): Promise<TenantSeries[]>;
+}
+
+/** One tenant's series of a metric; `tenant` is the raw dimension value (triage hashes it before use). */
+export interface TenantSeries {
+  readonly tenant: string;
+  readonly points: readonly Point[];
 }
 
 export interface Workflow {
@@ -150,5 +161,43 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { now: () => new Date() };
+
+/** An alarm as CloudWatch describes it. */
+export interface AlarmDescription {
+  readonly alarmName: string;
+  readonly state: 'ALARM' | 'OK' | 'INSUFFICIENT_DATA';
+  /** When the alarm entered its state. */
+  readonly stateSince?: string;
+  /** A metric alarm's metrics (metric math and anomaly bands as expressions); empty for a composite alarm. */
+  readonly metrics: readonly MetricRef[];
+  /** A composite alarm's rule: the alarms it names. */
+  readonly childAlarms: readonly string[];
+}
+
+/** CloudWatch alarms: composite alarms resolve to their children; alarms in ALARM show how wide an outage is. */
+export interface AlarmDirectory {
+  /** Describes alarms by name (metric and composite); names CloudWatch does not know are left out. */
+  describe(alarmNames: readonly string[]): Promise<AlarmDescription[]>;
+  /** Metric alarms in ALARM now. */
+  inAlarm(): Promise<AlarmDescription[]>;
+}
+
+export interface LogSample {
+  readonly at: string;
+  /** The raw line: triage sanitizes it before anything else sees it. */
+  readonly message: string;
+}
+
+/** CloudWatch Logs Insights (or a replay of it). */
+export interface LogSource {
+  /** Runs the query over the log groups between two instants; its rows as samples, newest first, at most `limit`. */
+  samples(query: { logGroups: readonly string[]; query: string; from: string; to: string; limit: number }): Promise<LogSample[]>;
+}
+
+/** AWS Health events as record-deploy recorded them. */
+export interface HealthEventSource {
+  /** Events of these AWS services that started between two instants, oldest first. */
+  between(services: readonly string[], from: string, to: string): Promise<HealthSignal[]>;
+}
 
 export type { Decision, Verdict };
