@@ -1,9 +1,23 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { CloudWatchMetricSource } from '#adapters/cloudwatch';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CloudWatchAlarmDirectory, CloudWatchMetricSource } from '#adapters/cloudwatch';
+import { DynamoDbHealthEvents } from '#adapters/health-events';
+import { LogsInsightsSource } from '#adapters/logs';
 import { runtime } from '#adapters/runtime';
 import { makeTriage } from './app.ts';
 
-const { config, logger, store, clock } = runtime();
-const app = makeTriage({ config, store, clock, logger, metrics: new CloudWatchMetricSource(new CloudWatchClient({})) });
+const { env, config, logger, store, clock } = runtime();
+const cloudwatch = new CloudWatchClient({});
+const app = makeTriage({
+  config,
+  store,
+  clock,
+  logger,
+  metrics: new CloudWatchMetricSource(cloudwatch),
+  alarms: new CloudWatchAlarmDirectory(cloudwatch),
+  logs: new LogsInsightsSource(new CloudWatchLogsClient({})),
+  health: new DynamoDbHealthEvents(new DynamoDBClient({}), env.TABLE_NAME),
+});
 
 export const handler = async (event: unknown) => app(event);
