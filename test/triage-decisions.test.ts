@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { attribute } from '#core/attribution';
+import { codePathRule } from '#core/config';
 import type { Lineage, RecordedDeploy } from '#core/lineage';
 import { logEvidence } from '#core/log-evidence';
 import type { Point, TenantSeries } from '#core/ports';
@@ -108,16 +109,7 @@ describe('attribution', () => {
   test('an AWS Health event and unrelated services alarming outweigh a coincident deploy: external, an observation', () => {
     const d = decide({
       ...base,
-      rule: {
-        service: 'checkout',
-        alarmNamePrefixes: [],
-        namespaces: [],
-        paths: ['services/checkout/**'],
-        highBlastRadius: false,
-        logGroups: [],
-        awsServices: ['DYNAMODB'],
-        metrics: [],
-      },
+      rule: codePathRule.parse({ service: 'checkout', paths: ['services/checkout/**'], awsServices: ['DYNAMODB'] }),
       deploys: [deploy(160, ['services/checkout/api.ts'])],
       health: [
         {

@@ -2,7 +2,8 @@
  * The page on-call gets when prodloop hands a lineage to a human: short, numeric, and ending with the
  * exact commands to run next. Plain text, readable on a phone. Pure.
  */
-import { num, pct, ratio, utc } from './issue-body.ts';
+import type { ProdloopConfig } from './config.ts';
+import { issueSanitizer, num, pct, ratio, utc } from './issue-body.ts';
 import type { Decision, Lineage, Verdict } from './lineage.ts';
 import type { EscalationMessage } from './ports.ts';
 
@@ -21,6 +22,8 @@ export interface RenderEscalationInput {
   readonly actionsTaken: readonly string[];
   /** Code paths locked against coding-agent work. */
   readonly locks?: readonly string[];
+  /** The sanitizer's settings (pseudonym key, identifier keys); without them the defaults apply. */
+  readonly config?: Partial<Pick<ProdloopConfig, 'privacy' | 'tenantDimension'>>;
 }
 
 const headline: Record<EscalationMessage['reason'], string> = {
@@ -41,7 +44,14 @@ export function renderEscalation(input: RenderEscalationInput): EscalationMessag
     ['NEXT', bullets(next(input), false)],
   ];
   const text = sections.map(([title, body]) => `${title}\n${body}`).join('\n\n');
-  return { lineageId: lineage.lineageId, reason, subject, text: fitBytes(`${text}\n`, MAX_MESSAGE_BYTES) };
+  // A page is outside text too: it goes through the sanitizer like an issue.
+  const clean = issueSanitizer(input.config ?? {}, lineage);
+  return {
+    lineageId: lineage.lineageId,
+    reason,
+    subject: toSnsSubject(clean(subject)),
+    text: fitBytes(`${clean(text)}\n`, MAX_MESSAGE_BYTES),
+  };
 }
 
 /** One line of printable text under SNS's subject limit. */

@@ -6,6 +6,7 @@ import * as z from 'zod';
 import type { ProdloopConfig } from './config.ts';
 import { attributionCause, type Candidate, type Decision, decision as decisionSchema, type Lineage, type Verdict } from './lineage.ts';
 import type { IssueDraft } from './ports.ts';
+import { makeSanitizer } from './sanitize.ts';
 import { isoDate, type MetricRef } from './signals.ts';
 
 /** Every issue prodloop files carries this label: it is how the tracker lists them to find a lineage's marker. */
@@ -38,6 +39,26 @@ export const issueMetadata = z.object({
   kind: z.enum(['issue', 'observation']),
   generation: z.number().int().min(1),
   prodloopVersion: z.literal(1),
+  /** Fraction of operations failing because of the incident, when a traffic metric is configured. */
+  depth: z.number().optional(),
+  /** The numbers behind the decision (decisions of signal-driven triage). */
+  evidence: z
+    .object({
+      durationMinutes: z.number(),
+      signalToNoise: z.number(),
+      ratio: z.number(),
+      expectedModel: z.string(),
+      pAdjusted: z.number(),
+      rateOfChangePerHour: z.number().optional(),
+      excessEvents: z.number().optional(),
+      signalPaths: z.array(z.string()).optional(),
+      candidates: z.array(z.object({ cause: attributionCause, confidence: z.number(), deployId: z.string().optional() })),
+    })
+    .optional(),
+  /** The lineage this one's problem is folded into. */
+  relatedTo: z.string().optional(),
+  /** The UTC day whose digest this observation went into. */
+  digest: z.string().optional(),
 });
 export type IssueMetadata = z.infer<typeof issueMetadata>;
 
@@ -49,11 +70,22 @@ export function lineageMarker(lineageId: string): string {
 export interface RenderIssueInput {
   readonly lineage: Lineage;
   readonly decision: Decision;
-  readonly config: Pick<ProdloopConfig, 'handoff' | 'githubRepository'>;
+  readonly config: Pick<ProdloopConfig, 'handoff' | 'githubRepository'> & Partial<Pick<ProdloopConfig, 'privacy' | 'tenantDimension'>>;
+  /** Alarms of the same problem folded into this lineage (a storm across alarms). */
+  readonly related?: readonly { readonly lineageId: string; readonly alarmName: string }[];
+}
+
+/** The sanitizer every rendered text goes through: the configured pseudonym key and identifier keys. */
+export function issueSanitizer(config: Partial<Pick<ProdloopConfig, 'privacy' | 'tenantDimension'>>, lineage?: Lineage) {
+  return makeSanitizer({
+    ...(config.privacy?.hashKey ? { hashKey: config.privacy.hashKey } : {}),
+    identifierKeys: [...(config.privacy?.identifierKeys ?? []), ...(config.tenantDimension ? [config.tenantDimension] : [])],
+    knownIdentifiers: lineage?.signal.tenant ? [{ kind: 'tenant', value: lineage.signal.tenant }] : [],
+  });
 }
 
 /** Renders the issue (or observation) for a lineage. Throws for an `ignore` decision: nothing is filed for it. */
-export function renderIssue({ lineage, decision, config }: RenderIssueInput): IssueDraft {
+export function renderIssue({ lineage, decision, config, related = [] }: RenderIssueInput): IssueDraft {
   if (decision.kind === 'ignore') {
     throw new Error(`lineage ${lineage.lineageId}: an ignore decision files no issue`);
   }
@@ -73,6 +105,28 @@ export function renderIssue({ lineage, decision, config }: RenderIssueInput): Is
     kind,
     generation: lineage.generation,
     prodloopVersion: 1,
+    ...(decision.evidence.depth ? { depth: decision.evidence.depth.excess } : {}),
+    ...(decision.evidence.statistics
+      ? {
+          evidence: {
+            durationMinutes: decision.evidence.durationMinutes,
+            signalToNoise: decision.evidence.signalToNoise,
+            ratio: decision.evidence.ratio,
+            expectedModel: decision.evidence.statistics.model,
+            pAdjusted: decision.evidence.statistics.pAdjusted,
+            ...(decision.evidence.rateOfChangePerHour !== undefined ? { rateOfChangePerHour: decision.evidence.rateOfChangePerHour } : {}),
+            ...(decision.evidence.excessEvents !== undefined ? { excessEvents: decision.evidence.excessEvents } : {}),
+            ...(decision.evidence.signalPaths ? { signalPaths: decision.evidence.signalPaths } : {}),
+            candidates: rankedCandidates(decision.evidence.candidates).map((c) => ({
+              cause: c.cause,
+              confidence: c.confidence,
+              ...(c.deployId ? { deployId: c.deployId } : {}),
+            })),
+          },
+        }
+      : {}),
+    ...(decision.relatedTo ? { relatedTo: decision.relatedTo } : {}),
+    ...(decision.digest ? { digest: decision.digest } : {}),
   } satisfies IssueMetadata);
 
   const rankLabels = [`priority:${decision.priority}`, `tier:${decision.tier}`];
@@ -85,22 +139,73 @@ export function renderIssue({ lineage, decision, config }: RenderIssueInput): Is
     kind === 'issue' ? issueSummary(lineage, decision) : observationSummary(lineage, decision),
     timelineSection(lineage, decision),
     evidenceSection(lineage, decision),
+    errorsSection(decision),
+    logSamplesSection(decision),
     suspectDeploysSection(decision),
+    externalSection(decision),
     codePathsSection(lineage, decision),
     attributionSection(decision),
+    hypothesisSection(decision),
+    rankSection(decision),
+    relatedSection(related),
     reasonsSection(decision),
     kind === 'issue' ? doneSection(lineage, decision) : triageSection(),
     kind === 'issue' ? codingAgentSection(lineage, decision, config.githubRepository) : '',
   ].filter((s) => s.length > 0);
 
+  // Nothing reaches the tracker without going through the sanitizer.
+  const clean = issueSanitizer(config, lineage);
   return {
     lineageId: lineage.lineageId,
     kind,
-    title: renderTitle(lineage, decision, kind),
-    body: assembleBody(sections, metadataBlock(metadata)),
+    title: clean(renderTitle(lineage, decision, kind)),
+    body: clean(assembleBody(sections, metadataBlock(metadata))),
     labels,
     assignees: kind === 'issue' ? unique(config.handoff.assignees) : [],
   };
+}
+
+/** The lineage id the digest observation of a UTC day is filed under. */
+export function digestLineageId(day: string): string {
+  return `digest-${day}`;
+}
+
+/** The digest observation of a day: one issue collecting the observations beyond the daily cap. */
+export function renderDigestIssue(day: string, config: RenderIssueInput['config']): IssueDraft {
+  const clean = issueSanitizer(config);
+  return {
+    lineageId: digestLineageId(day),
+    kind: 'observation',
+    title: `[prodloop] Digest of ${oneLine(day)}: problems beyond the daily issue cap`,
+    body: clean(
+      [
+        `prodloop reached its cap of new issues for ${oneLine(day)} (UTC). Each problem it found after that is a comment on this observation instead of an issue of its own, so a storm does not bury the tracker.`,
+        '',
+        '**Nothing here is handed to a coding agent.** A human decides which of these deserve an issue.',
+        '',
+        lineageMarker(digestLineageId(day)),
+        '',
+      ].join('\n'),
+    ),
+    labels: unique([PRODLOOP_LABEL, TRIAGE_LABEL, 'digest']),
+    assignees: [],
+  };
+}
+
+/** One problem in the day's digest: what, since when, how broad, the likely cause and why not an issue. No marker. */
+export function renderDigestEntry(lineage: Lineage, decision: Decision, config: RenderIssueInput['config']): string {
+  const clean = issueSanitizer(config, lineage);
+  return clean(
+    [
+      `### ${inline(renderTitle(lineage, decision, decision.kind === 'actionable' ? 'issue' : 'observation'))}`,
+      '',
+      `${situation(lineage, decision)} ${attributionSentence(decision)}`,
+      '',
+      `Lineage ${code(lineage.lineageId)} · ${decision.priority} · Tier ${decision.tier} · ${decision.attribution} (${pct(decision.confidence)})`,
+      '',
+      ...capped(decision.reasons, (r) => `- ${inline(r)}`),
+    ].join('\n'),
+  );
 }
 
 /** Reads the metadata block of an issue body (the last one, if a human quoted another). */
@@ -236,6 +341,10 @@ function timelineSection(lineage: Lineage, decision: Decision): string {
     { at: evidence.onset, what: '**Onset** of the shift' },
     { at: lineage.signal.at, what: `Alarm ${code(lineage.alarmName)} went to ${lineage.signal.state}` },
     { at: evidence.current.from, what: `Current window starts (${evidence.current.points} points, until ${utc(evidence.current.to)})` },
+    ...(evidence.healthEvents ?? []).map((h) => ({ at: h.at, what: `AWS Health event ${code(h.eventTypeCode)} for ${code(h.service)}` })),
+    ...(evidence.statistics && !evidence.statistics.stillShifted
+      ? [{ at: evidence.statistics.lastShiftedAt, what: 'Last point still shifted: the signal is back at its expected level after it' }]
+      : []),
   ];
   events.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
   return [
@@ -260,6 +369,7 @@ function evidenceSection(lineage: Lineage, decision: Decision): string {
       ? `- Breadth: ${evidence.tenantsAffected} of ${evidence.tenantsActive} active tenants (${pct(evidence.breadth)})`
       : '- Breadth: no per-tenant data',
     `- Duration: ${minutes(evidence.durationMinutes)} since onset`,
+    ...statisticsLines(decision),
     `- Alarm: ${code(lineage.alarmName)} (${lineage.signal.variant}), state ${lineage.signal.state}${lineage.signal.previousState ? ` from ${lineage.signal.previousState}` : ''}`,
   ];
   const metrics = lineage.signal.metrics.map(describeMetric).filter((m) => m.length > 0);
@@ -271,6 +381,53 @@ function evidenceSection(lineage: Lineage, decision: Decision): string {
     lines.push(`- CloudWatch reason: ${inline(truncate(lineage.signal.reason, 500))}`);
   }
   return lines.join('\n');
+}
+
+function statisticsLines(decision: Decision): string[] {
+  const e = decision.evidence;
+  const lines: string[] = [];
+  const s = e.statistics;
+  if (s) {
+    const model: Record<string, string> = {
+      flat: 'the level before the onset',
+      trend: `the level before the onset with its trend (${num(s.trendPerHour * 100)}% per hour) carried forward`,
+      seasonal: `the same hours of ${s.seasonalWeeks} previous week(s), scaled to this week's level`,
+      'seasonal+trend': `the same hours of ${s.seasonalWeeks} previous week(s), scaled, plus the trend before the onset (${num(s.trendPerHour * 100)}% per hour)`,
+    };
+    lines.push(`- Expected level: ${num(s.expectedMean)} from ${model[s.model] ?? s.model}; residual noise ${num(s.noise)} per point`);
+    lines.push(
+      `- Onset: change point of a trend-plus-step fit, not the alarm's time; shift test z = ${num(s.z)}, p ${sci(s.pValue)}, adjusted p ${sci(s.pAdjusted)} (Bonferroni over ${s.onsetsTried} candidate onsets; α = ${s.alpha}; lag-1 autocorrelation ${num(s.autocorrelation)})`,
+    );
+    lines.push(`- Now: ${s.stillShifted ? 'still shifted' : `back at the expected level since ${utc(s.lastShiftedAt)}`}`);
+  }
+  if (e.rateOfChangePerHour !== undefined)
+    lines.push(`- Rate of change since the onset: ${num(e.rateOfChangePerHour * 100)}% of the expected level per hour`);
+  if (e.excessEvents !== undefined) lines.push(`- Events beyond the expected count since the onset: ${Math.round(e.excessEvents)}`);
+  if (e.depth)
+    lines.push(
+      `- Depth: ${pct(e.depth.failing)} of ${Math.round(e.depth.operations)} operations failing since the onset, ${pct(Math.max(0, e.depth.excess))} beyond the usual failures`,
+    );
+  if (e.tenants && e.tenants.source !== 'none') {
+    const how = e.tenants.source === 'per-tenant' ? 'each tenant tested at the onset' : 'the metric source’s count';
+    lines.push(
+      `- Breadth measured by ${how}${
+        e.tenants.top.length
+          ? `; most affected (pseudonyms): ${e.tenants.top
+              .slice(0, 5)
+              .map((t) => code(t.tenant))
+              .join(', ')}`
+          : ''
+      }`,
+    );
+  }
+  if (e.resolvedFrom)
+    lines.push(`- Composite alarm ${code(e.resolvedFrom.compositeAlarm)}, measured through its child ${code(e.resolvedFrom.childAlarm)}`);
+  return lines;
+}
+
+function sci(p: number): string {
+  if (p <= 1e-100) return '< 1e-100';
+  return `= ${p >= 0.001 ? String(Number(p.toPrecision(2))) : p.toExponential(1)}`;
 }
 
 function suspectDeploysSection(decision: Decision): string {
@@ -304,6 +461,10 @@ function codePathsSection(lineage: Lineage, decision: Decision): string {
     if (lineage.service) lines.push(`Service ${code(lineage.service)} is built from:`, '');
     lines.push(...capped(lineage.codePaths, (p) => `- ${code(p)}`));
   }
+  const signalPaths = decision.evidence.signalPaths ?? [];
+  if (signalPaths.length > 0) {
+    lines.push('', 'The logged error codes point at:', '', ...capped(signalPaths, (p) => `- ${code(p)}`));
+  }
   const quarantined = decision.evidence.quarantinedPaths;
   if (quarantined.length > 0) {
     lines.push(
@@ -314,6 +475,105 @@ function codePathsSection(lineage: Lineage, decision: Decision): string {
     );
   }
   return lines.join('\n');
+}
+
+function errorsSection(decision: Decision): string {
+  const logs = decision.evidence.logs;
+  if (!logs) return '';
+  const lines = ['## Error distribution', ''];
+  if (logs.error) lines.push(`The log query failed: ${inline(logs.error)}`, '');
+  const origins = Object.entries(logs.origins).sort((a, b) => b[1] - a[1]);
+  if (origins.length > 0) {
+    lines.push(
+      `Log samples by where they point: ${origins.map(([o, n]) => `${o} ${n}`).join(', ')} (dominant: **${logs.dominant}**; ${logs.consistentWithPlatform ? 'consistent with a platform origin' : 'pointing outside the platform'}).`,
+      '',
+    );
+  }
+  if (logs.codes.length === 0) lines.push('No error codes found in the samples.');
+  else {
+    lines.push('| Error code | Samples | Origin | Code paths |', '| --- | ---: | --- | --- |');
+    lines.push(
+      ...capped(
+        logs.codes,
+        (c) =>
+          `| ${code(c.code).replaceAll('|', '\\|')} | ${c.count} | ${c.origin}${c.registered ? '' : ' (guessed)'} | ${c.codePaths.length ? c.codePaths.map((p) => code(p).replaceAll('|', '\\|')).join(', ') : '–'} |`,
+      ),
+    );
+  }
+  return lines.join('\n');
+}
+
+function logSamplesSection(decision: Decision): string {
+  const logs = decision.evidence.logs;
+  if (!logs || logs.samples.length === 0) return '';
+  const text = logs.samples.map((s) => `${s.at.slice(11, 19)} ${oneLine(s.message)}`).join('\n');
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = '`'.repeat(longest + 1);
+  return [
+    '## Log samples (sanitized)',
+    '',
+    `Newest first, from ${logs.logGroups.map((g) => code(g)).join(', ')}, query ${code(logs.query)}:`,
+    '',
+    `${fence}text`,
+    text,
+    fence,
+  ].join('\n');
+}
+
+function externalSection(decision: Decision): string {
+  const health = decision.evidence.healthEvents;
+  const others = decision.evidence.otherAlarms;
+  if (health === undefined && others === undefined) return '';
+  const lines = ['## Outside this service', ''];
+  if (health !== undefined) {
+    if (health.length === 0) lines.push('- AWS Health: no event for the AWS services this service depends on.');
+    for (const h of health.slice(0, MAX_LIST_ITEMS))
+      lines.push(
+        `- AWS Health: ${code(h.service)} ${code(h.eventTypeCode)}${h.status ? ` (${inline(h.status)})` : ''} since ${utc(h.at)}${h.region ? ` in ${inline(h.region)}` : ''}`,
+      );
+  }
+  if (others !== undefined) {
+    if (others.length === 0) lines.push('- No alarm of another service was in ALARM around the onset.');
+    else {
+      lines.push(`- ${others.length} alarm(s) of other services in ALARM around the onset:`);
+      lines.push(
+        ...capped(
+          others,
+          (a) => `  - ${code(a.alarmName)}${a.service ? ` (service ${code(a.service)})` : ''}${a.since ? ` since ${utc(a.since)}` : ''}`,
+        ),
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+function hypothesisSection(decision: Decision): string {
+  const h = decision.evidence.hypothesis;
+  return h ? ['## Root-cause hypothesis', '', inline(h)].join('\n') : '';
+}
+
+function rankSection(decision: Decision): string {
+  const rank = decision.rank;
+  if (!rank) return '';
+  const lines = ['## Priority and tier', '', `- ${inline(rank.priority)}`, `- ${inline(rank.tier)}`];
+  const r = decision.reevaluation;
+  if (r) {
+    lines.push(
+      `- Re-evaluated ${utc(r.at)} after a fix deploy (${r.verdict}): mean ${num(r.currentMean)}, ${ratio(r.ratio)} the expected level; priority ${r.previousPriority === decision.priority ? `stays ${decision.priority}` : `${r.previousPriority} → ${decision.priority}`}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function relatedSection(related: readonly { lineageId: string; alarmName: string }[]): string {
+  if (related.length === 0) return '';
+  return [
+    '## Alarms folded into this problem',
+    '',
+    'These alarms fired for the same problem; prodloop files no issue of their own:',
+    '',
+    ...capped(related, (r) => `- ${code(r.alarmName)} (lineage ${code(r.lineageId)})`),
+  ].join('\n');
 }
 
 function attributionSection(decision: Decision): string {

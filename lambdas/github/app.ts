@@ -2,19 +2,22 @@
 import * as z from 'zod';
 import type { Deps } from '#core/deps';
 import { NotFoundError } from '#core/errors';
-import { renderClosingComment, renderIssue, renderVerdictComment } from '#core/issue-body';
-import { decision, type IssueRef, verdict } from '#core/lineage';
+import { renderClosingComment, renderDigestEntry, renderDigestIssue, renderIssue, renderVerdictComment } from '#core/issue-body';
+import { type Decision, decision, type IssueRef, type Lineage, type Verdict, verdict } from '#core/lineage';
+import { reprioritize } from '#core/reprioritize';
 
 export const githubInput = z.discriminatedUnion('action', [
   z.object({ action: z.literal('file'), lineageId: z.string(), decision }),
   z.object({ action: z.literal('observe'), lineageId: z.string(), decision }),
   z.object({ action: z.literal('close'), lineageId: z.string(), verdict }),
   z.object({ action: z.literal('comment-unchanged'), lineageId: z.string(), verdict }),
+  /** Recomputes the priority from the verdict's numbers; updates the issue's labels and body when it changed. */
+  z.object({ action: z.literal('reprioritize'), lineageId: z.string(), verdict }),
 ]);
 
 export function makeGithub(deps: Pick<Deps, 'config' | 'store' | 'tracker' | 'events' | 'clock' | 'logger'>) {
   const { config, store, tracker, events, clock, logger } = deps;
-  return async (event: unknown): Promise<IssueRef> => {
+  return async (event: unknown): Promise<IssueRef | Reprioritization> => {
     const input = githubInput.parse(event);
     const lineage = await store.getLineage(input.lineageId);
     if (!lineage) throw new NotFoundError(`lineage ${input.lineageId} does not exist`);
@@ -22,8 +25,13 @@ export function makeGithub(deps: Pick<Deps, 'config' | 'store' | 'tracker' | 'ev
     switch (input.action) {
       case 'file':
       case 'observe': {
-        const draft = renderIssue({ lineage, decision: input.decision, config });
-        const issue = await tracker.fileIssue(draft);
+        // Beyond the daily cap the observation is a comment on the day's digest; otherwise the lineage's own issue,
+        // listing the alarms of the same problem that triage folded into it.
+        const issue = input.decision.digest
+          ? await fileInDigest({ config, tracker }, lineage, input.decision)
+          : await tracker.fileIssue(
+              renderIssue({ lineage, decision: input.decision, config, related: await foldedInto(store, lineage.lineageId) }),
+            );
         await store.recordIssue(lineage.lineageId, issue, at);
         if (input.action === 'observe') {
           await store.transition(lineage.lineageId, {
@@ -64,6 +72,8 @@ export function makeGithub(deps: Pick<Deps, 'config' | 'store' | 'tracker' | 'ev
         await tracker.comment(issue, renderVerdictComment(input.verdict, lineage.iterations));
         return issue;
       }
+      case 'reprioritize':
+        return reprioritizeIssue({ config, store, tracker, logger }, lineage, input.verdict, at);
     }
   };
 }
@@ -71,4 +81,62 @@ export function makeGithub(deps: Pick<Deps, 'config' | 'store' | 'tracker' | 'ev
 function requireIssue(issue: IssueRef | undefined, lineageId: string): IssueRef {
   if (!issue) throw new NotFoundError(`lineage ${lineageId} has no issue`);
   return issue;
+}
+
+/** What `reprioritize` returns: the priority now (null when no triage decision is recorded) and whether it changed. */
+export interface Reprioritization {
+  readonly priority: Decision['priority'] | null;
+  readonly changed: boolean;
+}
+
+/** Alarms of the same problem that triage folded into this lineage (a storm across alarms), from its audit trail. */
+async function foldedInto(store: Pick<Deps, 'store'>['store'], lineageId: string): Promise<{ lineageId: string; alarmName: string }[]> {
+  const folded = new Map<string, { lineageId: string; alarmName: string }>();
+  for (const e of await store.auditTrail(lineageId)) {
+    if (e.action === 'alarm-folded' && typeof e.detail.lineageId === 'string')
+      folded.set(e.detail.lineageId, { lineageId: e.detail.lineageId, alarmName: String(e.detail.alarmName ?? '') });
+  }
+  return [...folded.values()];
+}
+
+/** An observation beyond the daily cap: one comment on the day's digest observation (filed once, found by its marker). */
+async function fileInDigest(deps: Pick<Deps, 'config' | 'tracker'>, lineage: Lineage, d: Decision): Promise<IssueRef> {
+  const digest = await deps.tracker.fileIssue(renderDigestIssue(d.digest as string, deps.config));
+  // A retried filing finds the lineage already pointing at the digest: no second comment.
+  if (lineage.issue?.number !== digest.number) await deps.tracker.comment(digest, renderDigestEntry(lineage, d, deps.config));
+  return digest;
+}
+
+/**
+ * Recomputes the priority from the verdict's current mean against the level triage expected, the breadth
+ * triage measured, the time since the onset and the change since triage. When it changed, the issue's
+ * labels (priority:Px) and body are replaced. The latest decision is kept in the audit trail.
+ */
+async function reprioritizeIssue(
+  deps: Pick<Deps, 'config' | 'store' | 'tracker' | 'logger'>,
+  lineage: Lineage,
+  v: Verdict,
+  at: string,
+): Promise<Reprioritization> {
+  const trail = await deps.store.auditTrail(lineage.lineageId);
+  const last = trail.findLast((e) => (e.action === 'triaged' || e.action === 'reprioritized') && e.detail.decision !== undefined);
+  const parsed = last ? decision.safeParse(last.detail.decision) : undefined;
+  if (!parsed?.success) {
+    deps.logger.warn('no triage decision recorded: priority left as it is', { lineageId: lineage.lineageId });
+    return { priority: null, changed: false };
+  }
+  const r = reprioritize(parsed.data, v);
+  if (r.changed && lineage.issue && r.decision.kind !== 'ignore' && !r.decision.digest) {
+    const related = await foldedInto(deps.store, lineage.lineageId);
+    const draft = renderIssue({ lineage, decision: r.decision, config: deps.config, related });
+    await deps.tracker.update(lineage.issue, { body: draft.body, labels: draft.labels });
+  }
+  await deps.store.appendAudit({
+    lineageId: lineage.lineageId,
+    at,
+    actor: 'prodloop',
+    action: 'reprioritized',
+    detail: { from: r.from, to: r.decision.priority, changed: r.changed, verdict: v.kind, ...(r.changed ? { decision: r.decision } : {}) },
+  });
+  return { priority: r.decision.priority, changed: r.changed };
 }
