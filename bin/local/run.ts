@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbLineageStore } from '#adapters/dynamodb-store';
 import { ensureTable } from '#adapters/dynamodb-table';
+import { DynamoDbHealthEvents } from '#adapters/health-events';
 import { OutboxIssueTracker, OutboxNotifier } from '#adapters/outbox';
 import { parseConfig } from '#core/config';
 import type { Deps, LoggerLike, ParkingLot } from '#core/deps';
@@ -22,7 +23,7 @@ import { makeLineage } from '../../lambdas/lineage/app.ts';
 import { makeRecordDeploy } from '../../lambdas/record-deploy/app.ts';
 import { makeTriage } from '../../lambdas/triage/app.ts';
 import { makeValidate } from '../../lambdas/validate/app.ts';
-import { localDefaultConfig, ReplayMetricSource, type Scenario, SimClock } from './scenario.ts';
+import { localDefaultConfig, ReplayAlarmDirectory, ReplayLogSource, ReplayMetricSource, type Scenario, SimClock } from './scenario.ts';
 import { type ExecutionRecord, LocalWorkflow, type StateTransition } from './state-machine.ts';
 
 export interface TimelineEntry {
@@ -52,6 +53,11 @@ export interface ScenarioResult {
   readonly timeline: TimelineEntry[];
   readonly expectations: { readonly passed: boolean; readonly failures: string[] };
   readonly outbox: string;
+  /** The decision's evidence (all of it: statistics, candidates, logs, tenants) and why this tier and priority. */
+  readonly evidence?: Decision['evidence'];
+  readonly rank?: Decision['rank'];
+  /** Lineages the scenario's alarms opened (more than one in a storm across alarms). */
+  readonly lineages?: number;
 }
 
 const quietLogger: LoggerLike = { info() {}, warn() {}, error() {} };
@@ -70,19 +76,65 @@ export function alarmEvent(s: Scenario, at: Date): Record<string, unknown> {
       alarmName: s.alarm.name,
       state: { value: 'ALARM', reason: `Threshold Crossed: ${s.alarm.metricName} above threshold`, timestamp: at.toISOString() },
       previousState: { value: 'OK', reason: 'Threshold not crossed', timestamp: new Date(at.getTime() - 3_600_000).toISOString() },
-      configuration: {
+      configuration: alarmConfiguration(s),
+    },
+  };
+}
+
+/** The alarm's configuration as its variant's event carries it. */
+function alarmConfiguration(s: Scenario): Record<string, unknown> {
+  const metricStat = {
+    metric: { namespace: s.alarm.namespace, name: s.alarm.metricName, dimensions: s.alarm.dimensions },
+    period: s.alarm.periodSeconds,
+    stat: s.alarm.stat,
+  };
+  switch (s.alarm.variant) {
+    case 'composite': {
+      const children = s.alarm.children.length > 0 ? s.alarm.children : [`${s.alarm.name}-child`];
+      return { alarmRule: children.map((c) => `ALARM("${c}")`).join(' OR ') };
+    }
+    case 'metric-math':
+      return {
         metrics: [
-          {
-            id: 'm1',
-            metricStat: {
-              metric: { namespace: s.alarm.namespace, name: s.alarm.metricName, dimensions: s.alarm.dimensions },
-              period: s.alarm.periodSeconds,
-              stat: s.alarm.stat,
-            },
-            returnData: true,
-          },
+          { id: 'e1', expression: 'm1 * 1', label: `${s.alarm.metricName} (expression)`, returnData: true },
+          { id: 'm1', metricStat, returnData: false },
         ],
-      },
+      };
+    case 'anomaly-band':
+      return {
+        metrics: [
+          { id: 'm1', metricStat, returnData: true },
+          { id: 'ad1', expression: 'ANOMALY_DETECTION_BAND(m1, 2)', label: `${s.alarm.metricName} (expected)`, returnData: true },
+        ],
+      };
+    default:
+      return { metrics: [{ id: 'm1', metricStat, returnData: true }] };
+  }
+}
+
+/** An `AWS Health Event` as EventBridge delivers it. */
+export function healthEvent(
+  h: { service: string; eventTypeCode: string; status: string; region: string },
+  at: Date,
+  n: number,
+): Record<string, unknown> {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'AWS Health Event',
+    source: 'aws.health',
+    account: '123456789012',
+    time: at.toISOString(),
+    region: h.region,
+    resources: [],
+    detail: {
+      eventArn: `arn:aws:health:${h.region}::event/${h.service}/${h.eventTypeCode}/${h.eventTypeCode}_LOCAL_${n}`,
+      service: h.service,
+      eventTypeCode: h.eventTypeCode,
+      eventTypeCategory: 'issue',
+      statusCode: h.status,
+      eventRegion: h.region,
+      startTime: at.toUTCString(),
     },
   };
 }
@@ -185,7 +237,12 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Sce
   const validate = makeValidate(deps);
   const workflow = new LocalWorkflow({
     functions: {
-      triage: makeTriage(deps),
+      triage: makeTriage({
+        ...deps,
+        alarms: new ReplayAlarmDirectory(s, metrics, clock),
+        health: new DynamoDbHealthEvents(options.client, tableName),
+        ...(s.logs.length > 0 ? { logs: new ReplayLogSource(s, metrics) } : {}),
+      }),
       github: makeGithub(deps),
       lineage: makeLineage(deps),
       // The Wait before each evaluation takes no real time locally; the simulated clock moves instead.
@@ -203,6 +260,18 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Sce
   const ingest = makeIngestAlarm(world);
   const recordDeploy = makeRecordDeploy(world);
 
+  if (s.locks.length > 0) {
+    await store.lockPaths(
+      s.locks.map((l) => ({ path: l.path, lineageId: 'lin-earlier', reason: l.reason, lockedAt: new Date(start).toISOString() })),
+    );
+    const locked = s.locks.map((l) => l.path).join(', ');
+    timeline.push({ at: new Date(start).toISOString(), kind: 'lock', text: `already quarantined: ${locked}` });
+  }
+  for (const [n, h] of s.health.entries()) {
+    const at = metrics.atMinute(h.minute);
+    await recordDeploy(healthEvent(h, at, n));
+    timeline.push({ at: at.toISOString(), kind: 'health', text: `AWS Health: ${h.service} ${h.eventTypeCode} (${h.status})` });
+  }
   for (const d of [...s.deploys].sort((a, b) => a.minute - b.minute)) {
     const at = metrics.atMinute(d.minute);
     await recordDeploy(deployFinishedEvent({ ...d, at }));
@@ -219,6 +288,23 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Sce
   note('alarm', `${s.alarm.name} → ALARM: ${ingested.outcome}${'lineageId' in ingested ? ` (lineage ${ingested.lineageId})` : ''}`);
   const executionName = ingested.outcome === 'started' ? ingested.executionName : undefined;
   const execution: ExecutionRecord | undefined = executionName ? workflow.executions.get(executionName) : undefined;
+  if (s.storm) {
+    // Every tenant's copy of the alarm, and of the problem's other alarms, at once.
+    const alarms = [{ name: s.alarm.name, metricName: s.alarm.metricName }, ...s.storm.alarms];
+    const events = alarms.flatMap((a) =>
+      Array.from({ length: s.storm?.tenants ?? 0 }, (_, i) =>
+        alarmEvent({ ...s, alarm: { ...s.alarm, ...a, dimensions: { ...s.alarm.dimensions, TenantId: `tenant-${i + 1}` } } }, clock.now()),
+      ),
+    );
+    const counts: Record<string, number> = {};
+    for (let i = 0; i < events.length; i += 100) {
+      for (const o of await Promise.all(events.slice(i, i + 100).map((ev) => ingest(ev)))) counts[o.outcome] = (counts[o.outcome] ?? 0) + 1;
+    }
+    const summary = Object.entries(counts)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+    note('storm', `${events.length} more alarm events (${alarms.length} alarms × ${s.storm.tenants} tenants): ${summary}`);
+  }
 
   let fixIndex = 0;
   let status: ScenarioResult['status'] = execution ? 'SUCCEEDED' : 'NOT_STARTED';
@@ -245,9 +331,20 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Sce
     );
   }
 
+  // Other executions (a storm's other lineages) run to their end or to a parked wait.
+  for (let waited = 0; waited < 60_000; waited += 10) {
+    const running = [...workflow.executions.values()].filter((x) => x.status === 'RUNNING').length;
+    if (running <= workflow.waiting) break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
   const lineageId = 'lineageId' in ingested ? ingested.lineageId : undefined;
   const locks = (await store.listLocks()).map((l) => l.path);
-  const decision = executionName ? decisions.get(executionName) : undefined;
+  // In a storm the problem's decision is the leading lineage's, whichever alarm opened it.
+  const decision = s.storm
+    ? ([...decisions.values()].find((d) => d.kind !== 'ignore') ?? (executionName ? decisions.get(executionName) : undefined))
+    : executionName
+      ? decisions.get(executionName)
+      : undefined;
   const verdicts = timeline.filter((t) => t.kind === 'verdict').map((t) => t.text.split(':')[0] as string);
   const issuesFiled = published
     .filter((e) => e.type === 'Issue Filed')
@@ -278,6 +375,8 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Sce
     path: execution?.path ?? [],
     timeline: timeline.sort((a, b) => a.at.localeCompare(b.at)),
     outbox,
+    ...(decision ? { evidence: decision.evidence, ...(decision.rank ? { rank: decision.rank } : {}) } : {}),
+    lineages: workflow.executions.size,
   };
   return { ...result, expectations: check(s, result) };
 }
@@ -347,5 +446,9 @@ function check(s: Scenario, r: Omit<ScenarioResult, 'expectations'>): { passed: 
     failures.push(`escalations: expected [${e.escalations.join(', ')}], got [${r.escalations.join(', ')}]`);
   if (e.issues !== undefined && e.issues !== r.issuesFiled.length)
     failures.push(`issues: expected ${e.issues}, got ${r.issuesFiled.length}`);
+  if (e.attribution && r.attribution !== e.attribution)
+    failures.push(`attribution: expected ${e.attribution}, got ${r.attribution ?? 'none'}`);
+  if (e.tier !== undefined && r.tier !== e.tier) failures.push(`tier: expected ${e.tier}, got ${r.tier ?? 'none'}`);
+  if (e.priority && r.priority !== e.priority) failures.push(`priority: expected ${e.priority}, got ${r.priority ?? 'none'}`);
   return { passed: failures.length === 0, failures };
 }

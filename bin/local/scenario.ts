@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 import type { ProdloopConfigInput } from '#core/config';
-import type { MetricSource, Point } from '#core/ports';
+import type { AlarmDescription, AlarmDirectory, LogSample, LogSource, MetricSource, Point, TenantSeries } from '#core/ports';
 
 const deploy = z.object({
   id: z.string().min(1),
@@ -42,6 +42,10 @@ export const scenarioSchema = z
       periodSeconds: z.number().int().positive().default(60),
       /** Minutes between the onset and the alarm firing. */
       delayMinutes: z.number().min(0).default(15),
+      /** The kind of alarm that fires; its event has that shape. */
+      variant: z.enum(['single-metric', 'metric-math', 'anomaly-band', 'composite']).default('single-metric'),
+      /** Composite alarms: the child alarms its rule names, the first in ALARM. Empty: CloudWatch knows none of them. */
+      children: z.array(z.string().min(1)).default([]),
     }),
     series: z.object({
       /** Series start (minute 0). */
@@ -57,10 +61,58 @@ export const scenarioSchema = z
       seed: z.number().int().default(7),
       /** Given points instead of generated ones (minute, value); fixes still scale them after their deploy. */
       points: z.array(z.object({ minute: z.number(), value: z.number() })).optional(),
+      /** `poisson` draws counts (low traffic looks like low traffic); `gaussian` adds relative noise. */
+      distribution: z.enum(['gaussian', 'poisson']).default('gaussian'),
+      /** Minutes the incident takes to reach its level (a ramp instead of a step). */
+      rampMinutes: z.number().min(0).default(0),
+      /** The incident ends here: the level goes back to the baseline (a blip). */
+      endMinute: z.number().min(0).optional(),
+      /** A daily ramp of the baseline (every day, also in previous weeks): from 1 at `rampFromMinute` to 1 + `amplitude` at `rampToMinute`, minutes of the day counted from `start`. */
+      seasonality: z
+        .object({ amplitude: z.number(), rampFromMinute: z.number().min(0).max(1440), rampToMinute: z.number().min(0).max(1440) })
+        .optional(),
+      /** Previous weeks the replay serves (for weekly seasonality); 0 serves nothing before minute 0. */
+      historyWeeks: z.number().int().min(0).max(8).default(0),
     }),
-    tenants: z.object({ active: z.number().int().min(0), affected: z.number().int().min(0) }).default({ active: 0, affected: 0 }),
+    tenants: z
+      .object({
+        active: z.number().int().min(0),
+        affected: z.number().int().min(0),
+        /** Serve one series per tenant (the affected ones shift at the onset) so triage tests each tenant itself. */
+        perTenant: z.boolean().optional(),
+        /** Tenant names (dimension values); default `tenant-1`, `tenant-2`… The first `affected` ones are affected. */
+        names: z.array(z.string().min(1)).optional(),
+      })
+      .default({ active: 0, affected: 0 }),
     deploys: z.array(deploy).default([]),
     fixes: z.array(fix).default([]),
+    /** All operations (requests) per period, the rule's traffic metric, for depth. */
+    traffic: z.object({ metricName: z.string().min(1), baseline: z.number().positive(), level: z.number().min(0).default(1) }).optional(),
+    /** AWS Health events, sent through record-deploy as real `AWS Health Event`s at their minute. */
+    health: z
+      .array(
+        z.object({
+          minute: z.number(),
+          service: z.string().min(1),
+          eventTypeCode: z.string().min(1),
+          status: z.string().default('open'),
+          region: z.string().default('us-east-1'),
+        }),
+      )
+      .default([]),
+    /** Log lines the Logs Insights replay returns (raw: triage sanitizes them); `count` repeats a line. */
+    logs: z.array(z.object({ message: z.string(), count: z.number().int().min(1).default(1), minute: z.number().optional() })).default([]),
+    /** Alarms of other services in ALARM (the account's picture during an outage). */
+    otherAlarms: z.array(z.object({ name: z.string().min(1), namespace: z.string().optional(), sinceMinute: z.number() })).default([]),
+    /** Quarantine locks already in place when the scenario starts. */
+    locks: z.array(z.object({ path: z.string().min(1), reason: z.string().default('an earlier andon') })).default([]),
+    /** A storm: the alarm (and these other alarms of the problem) fire for every one of `tenants` tenants at once. */
+    storm: z
+      .object({
+        tenants: z.number().int().min(1),
+        alarms: z.array(z.object({ name: z.string().min(1), metricName: z.string().min(1) })).default([]),
+      })
+      .optional(),
     /** Overrides of the embedded default configuration. */
     config: z.record(z.string(), z.unknown()).default({}),
     expect: z
@@ -70,6 +122,10 @@ export const scenarioSchema = z
         andon: z.boolean().optional(),
         escalations: z.array(z.string()).optional(),
         issues: z.number().int().min(0).optional(),
+        /** What a careful SRE concludes the cause is (the label the triage bench scores against). */
+        attribution: z.enum(['platform-deploy', 'dependency-change', 'external-dependency', 'user-configuration', 'unknown']).optional(),
+        tier: z.union([z.literal(1), z.literal(2)]).optional(),
+        priority: z.enum(['P0', 'P1', 'P2', 'P3']).optional(),
       })
       .default({}),
   })
@@ -95,7 +151,49 @@ export function loadScenario(file: string): Scenario {
 export const localDefaultConfig: ProdloopConfigInput = {
   githubRepository: 'acme/shop',
   watchedAlarms: { namePrefixes: ['prod-'] },
-  codePaths: [{ service: 'checkout', alarmNamePrefixes: ['prod-checkout-'], paths: ['services/checkout/**'] }],
+  // A small shop: checkout (the bundled scenarios), and neighbours for cross-service and storm scenarios.
+  codePaths: [
+    {
+      service: 'checkout',
+      alarmNamePrefixes: ['prod-checkout-'],
+      paths: ['services/checkout/**'],
+      logGroups: ['/shop/checkout'],
+      awsServices: ['DYNAMODB', 'SQS'],
+      trafficMetric: { namespace: 'Shop/Checkout', metricName: 'Requests' },
+    },
+    {
+      service: 'payments',
+      alarmNamePrefixes: ['prod-payments-'],
+      paths: ['services/payments/**'],
+      highBlastRadius: true,
+      logGroups: ['/shop/payments'],
+      awsServices: ['DYNAMODB'],
+    },
+    {
+      service: 'search',
+      alarmNamePrefixes: ['prod-search-'],
+      paths: ['services/search/**'],
+      logGroups: ['/shop/search'],
+      awsServices: ['ES'],
+    },
+    {
+      service: 'catalog',
+      alarmNamePrefixes: ['prod-catalog-'],
+      paths: ['services/catalog/**'],
+      logGroups: ['/shop/catalog'],
+      awsServices: ['S3'],
+    },
+  ],
+  triage: {
+    errorCodes: [
+      { code: 'E_CART_TOTAL', origin: 'platform', codePaths: ['services/checkout/cart/**'] },
+      { code: 'E_INVENTORY_LOCK', origin: 'platform', codePaths: ['services/checkout/inventory/**'] },
+      { code: 'E_DB_DRIVER', origin: 'dependency', codePaths: ['services/checkout/db/**'] },
+      { code: 'E_WEBHOOK_CONFIG', origin: 'user', codePaths: ['services/checkout/webhooks/**'] },
+      { code: 'E_PAYMENT_DECLINED', origin: 'user', codePaths: ['services/payments/**'] },
+      { code: 'E_UPSTREAM_TIMEOUT', origin: 'external', codePaths: [] },
+    ],
+  },
   shadowMode: true,
   iterationCap: 3,
   defaultBudgetUsd: 50,
@@ -158,23 +256,67 @@ export class ReplayMetricSource implements MetricSource {
     this.levelChanges.push({ minute, level });
   }
 
+  /** The incident's multiple of the baseline at a minute: 1, ramping to `level` from the onset, back to 1 at `endMinute`; fixes override it. */
+  levelAt(minute: number): number {
+    const s = this.scenario.series;
+    let level = 1;
+    if (minute >= s.onsetMinute && (s.endMinute === undefined || minute < s.endMinute)) {
+      const ramp = s.rampMinutes > 0 ? Math.min(1, (minute - s.onsetMinute + 1) / s.rampMinutes) : 1;
+      level = 1 + (s.level - 1) * ramp;
+    }
+    for (const c of this.levelChanges) if (minute >= c.minute) level = c.level;
+    return level;
+  }
+
+  /** The baseline at a minute: trend (from minute 0 on) and the daily seasonal ramp. */
+  baseAt(minute: number): number {
+    const s = this.scenario.series;
+    let base = s.baseline * (1 + (s.trendPerHour * Math.max(minute, 0)) / 60);
+    if (s.seasonality) {
+      const d = ((minute % 1440) + 1440) % 1440;
+      const { amplitude, rampFromMinute: a, rampToMinute: b } = s.seasonality;
+      base *= 1 + amplitude * (d <= a ? 0 : d >= b ? 1 : (d - a) / (b - a));
+    }
+    return base;
+  }
+
   value(minute: number): number {
     const s = this.scenario.series;
     const given = s.points?.find((p) => p.minute === minute)?.value;
-    let level = minute >= s.onsetMinute ? s.level : 1;
-    for (const c of this.levelChanges) if (minute >= c.minute) level = c.level;
+    const level = this.levelAt(minute);
     if (given !== undefined)
       return minute >= s.onsetMinute && this.levelChanges.some((c) => minute >= c.minute) ? (given * level) / s.level : given;
-    const base = s.baseline * (1 + (s.trendPerHour * minute) / 60);
-    return Math.max(0, base * level * (1 + s.noise * gaussian(s.seed, minute)));
+    const mean = Math.max(0, this.baseAt(minute) * level);
+    if (s.distribution === 'poisson') return poissonDraw(mean, uniform(s.seed, minute));
+    return Math.max(0, mean * (1 + s.noise * gaussian(s.seed, minute)));
   }
 
-  async series(_metric: unknown, from: string, to: string): Promise<Point[]> {
+  /** Minutes the replay serves, oldest first: from minute 0 (or `historyWeeks` earlier) up to the simulated now. */
+  private minutes(from: string, to: string): number[] {
     const a = Math.ceil(this.minuteOf(from));
     const b = Math.min(this.minuteOf(to), this.minuteOf(this.clock.now()));
-    const points: Point[] = [];
     const step = this.scenario.alarm.periodSeconds / 60;
-    for (let m = Math.max(0, a); m < b; m += step) {
+    const out: number[] = [];
+    for (let m = Math.max(-this.scenario.series.historyWeeks * 10_080, a); m < b; m += step) out.push(m);
+    return out;
+  }
+
+  async series(
+    metric: readonly { id?: string | undefined; metricName?: string | undefined }[],
+    from: string,
+    to: string,
+  ): Promise<Point[]> {
+    const traffic = this.scenario.traffic;
+    if (metric[0]?.id === 'traffic' || (traffic && metric[0]?.metricName === traffic.metricName)) {
+      if (!traffic) return [];
+      return this.minutes(from, to).map((m) => {
+        const level = m >= this.scenario.series.onsetMinute ? traffic.level : 1;
+        const mean = this.baseAt(m) * (traffic.baseline / this.scenario.series.baseline) * level;
+        return { at: this.atMinute(m).toISOString(), value: poissonDraw(mean, uniform(this.scenario.series.seed + 101, m)) };
+      });
+    }
+    const points: Point[] = [];
+    for (const m of this.minutes(from, to)) {
       if (this.scenario.series.points && !this.scenario.series.points.some((p) => p.minute === m)) continue;
       points.push({ at: this.atMinute(m).toISOString(), value: this.value(m) });
     }
@@ -182,6 +324,118 @@ export class ReplayMetricSource implements MetricSource {
   }
 
   async tenants(): Promise<{ active: number; affected: number }> {
-    return this.scenario.tenants;
+    return { active: this.scenario.tenants.active, affected: this.scenario.tenants.affected };
+  }
+
+  /**
+   * With `tenants.perTenant`: one series per active tenant, each an equal share of the baseline; the
+   * affected ones carry the whole incident, so the tenants add up to the scenario's level.
+   */
+  async tenantSeries(_metric: unknown, _dimension: string, from: string, to: string): Promise<TenantSeries[]> {
+    const t = this.scenario.tenants;
+    const s = this.scenario.series;
+    if (!t.perTenant || t.active === 0) return [];
+    const minutes = this.minutes(from, to).filter((m) => m >= 0);
+    // A tenant's share of a count is a small count: Poisson, whatever the aggregate's noise.
+    const counts = s.distribution === 'poisson' || /^(sum|samplecount)$/i.test(this.scenario.alarm.stat);
+    return Array.from({ length: t.active }, (_, i) => {
+      const affected = i < t.affected;
+      const seed = s.seed + 7919 * (i + 1);
+      const points = minutes.map((m) => {
+        const level = this.levelAt(m);
+        const factor = affected ? Math.max(0, (level * t.active - (t.active - t.affected)) / Math.max(t.affected, 1)) : 1;
+        const mean = (this.baseAt(m) / t.active) * factor;
+        const value = counts ? poissonDraw(mean, uniform(seed, m)) : Math.max(0, mean * (1 + s.noise * gaussian(seed, m)));
+        return { at: this.atMinute(m).toISOString(), value };
+      });
+      return { tenant: t.names?.[i] ?? `tenant-${i + 1}`, points };
+    });
+  }
+}
+
+/** Deterministic uniform in (0, 1) per seed and minute. */
+function uniform(seed: number, minute: number): number {
+  let a = (seed * 0x9e3779b1 + Math.round(minute) * 0x85ebca6b + 0x27d4eb2f) | 0;
+  a = (a + 0x6d2b79f5) | 0;
+  let t = Math.imul(a ^ (a >>> 15), 1 | a);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967297;
+}
+
+/** A Poisson count for a mean, by inverting its distribution at `u` (a normal approximation above 200). */
+function poissonDraw(mean: number, u: number): number {
+  if (mean <= 0) return 0;
+  if (mean > 200) {
+    // Box-Muller needs two uniforms; the second is derived from the first, deterministically.
+    const z = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * ((u * 7919) % 1));
+    return Math.max(0, Math.round(mean + Math.sqrt(mean) * z));
+  }
+  let k = 0;
+  let p = Math.exp(-mean);
+  let cdf = p;
+  while (u > cdf && k < 10_000) {
+    k++;
+    p *= mean / k;
+    cdf += p;
+  }
+  return k;
+}
+
+/** Logs Insights replayed from the scenario's `logs`: raw lines (triage sanitizes them), newest first. */
+export class ReplayLogSource implements LogSource {
+  constructor(
+    private readonly scenario: Scenario,
+    private readonly metrics: ReplayMetricSource,
+  ) {}
+
+  async samples(q: { from: string; to: string; limit: number }): Promise<LogSample[]> {
+    const alarmMinute = this.scenario.series.onsetMinute + this.scenario.alarm.delayMinutes;
+    const from = Date.parse(q.from);
+    const to = Date.parse(q.to);
+    const out: LogSample[] = [];
+    this.scenario.logs.forEach((line, i) => {
+      for (let n = 0; n < line.count; n++) {
+        const minute = line.minute ?? alarmMinute - 1 - ((i + n * 3) % Math.max(1, this.scenario.alarm.delayMinutes));
+        out.push({ at: new Date(this.metrics.atMinute(minute).getTime() + n * 1000).toISOString(), message: line.message });
+      }
+    });
+    return out
+      .filter((s) => Date.parse(s.at) >= from && Date.parse(s.at) <= to)
+      .sort((a, b) => b.at.localeCompare(a.at))
+      .slice(0, q.limit);
+  }
+}
+
+/** CloudWatch alarms replayed: the composite's children resolve to the scenario's metric; `otherAlarms` are in ALARM. */
+export class ReplayAlarmDirectory implements AlarmDirectory {
+  constructor(
+    private readonly scenario: Scenario,
+    private readonly metrics: ReplayMetricSource,
+    private readonly clock: SimClock,
+  ) {}
+
+  private metricOf(): AlarmDescription['metrics'] {
+    const { namespace, metricName, dimensions, stat, periodSeconds } = this.scenario.alarm;
+    return [{ id: 'm1', namespace, metricName, dimensions, stat, periodSeconds, returnData: true }];
+  }
+
+  async describe(alarmNames: readonly string[]): Promise<AlarmDescription[]> {
+    const since = this.metrics.atMinute(this.scenario.series.onsetMinute + this.scenario.alarm.delayMinutes).toISOString();
+    return this.scenario.alarm.children
+      .filter((c) => alarmNames.includes(c))
+      .map((c, i) => ({ alarmName: c, state: i === 0 ? 'ALARM' : 'OK', stateSince: since, metrics: this.metricOf(), childAlarms: [] }));
+  }
+
+  async inAlarm(): Promise<AlarmDescription[]> {
+    const now = this.metrics.minuteOf(this.clock.now());
+    return this.scenario.otherAlarms
+      .filter((o) => o.sinceMinute <= now)
+      .map((o) => ({
+        alarmName: o.name,
+        state: 'ALARM' as const,
+        stateSince: this.metrics.atMinute(o.sinceMinute).toISOString(),
+        metrics: o.namespace ? [{ namespace: o.namespace, dimensions: {} }] : [],
+        childAlarms: [],
+      }));
   }
 }
