@@ -61,10 +61,10 @@ function resolveScenario(arg: string): Scenario {
 async function local(args: string[], out: (s: string) => void): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { scenario: { type: 'string' }, json: { type: 'boolean', default: false } },
+    options: { scenario: { type: 'string' }, suite: { type: 'string' }, json: { type: 'boolean', default: false } },
     strict: true,
   });
-  const scenarios = values.scenario ? [resolveScenario(values.scenario)] : bundledScenarios();
+  const scenarios = values.scenario ? [resolveScenario(values.scenario)] : bundledScenarios(values.suite);
   const ddb = await startDynamoDbLocal({ dbPath: LOCAL_DB });
   const client = dynamoDbClientFor(ddb.endpoint);
   const results: ScenarioResult[] = [];
@@ -101,7 +101,11 @@ export function jsonOf(r: ScenarioResult) {
     tier: r.tier ?? null,
     priority: r.priority ?? null,
     attribution: r.attribution ?? null,
+    confidence: r.confidence ?? null,
     reasons: r.reasons,
+    // The evidence behind the decision: statistics, candidate causes, breadth, logs, deploys.
+    evidence: r.evidence ?? null,
+    rank: r.rank ?? null,
     verdicts: r.verdicts,
     issuesFiled: r.issuesFiled,
     andonPulled: r.andon,
