@@ -40,6 +40,7 @@ import { ConflictError, NotFoundError } from '#core/errors';
 import {
   type AuditEvent,
   auditEvent,
+  type HaltReason,
   type IssueRef,
   inFlightStatuses,
   issueRef,
@@ -51,7 +52,7 @@ import {
   type RecordedDeploy,
   recordedDeploy,
 } from '#core/lineage';
-import type { ChargeInput, ChargeResult, LineageStore, OpenLineageInput, OpenLineageResult } from '#core/ports';
+import type { ChargeInput, ChargeResult, ClaimFixResult, LineageStore, OpenLineageInput, OpenLineageResult } from '#core/ports';
 import { type DeploySignal, deploySignal, type HealthSignal, healthSignal } from '#core/signals';
 import { tableSchema } from './table-schema.ts';
 
@@ -72,6 +73,22 @@ const MAX_ATTEMPTS = 12;
 
 const FINISHED_DEPLOY_STATUSES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'rolled-back']);
 const AWAIT_FIX_FROM: readonly LineageStatus[] = ['triaging', 'validating', 'awaiting-fix'];
+/** Statuses in which a fix deploy is kept for the loop's next wait instead of resuming it at once. */
+const QUEUE_FIX_IN: readonly LineageStatus[] = ['triaging', 'validating', 'awaiting-fix', 'halted'];
+/** Statuses from which a loop may start waiting for a human. */
+const PARK_FOR_HUMAN_FROM: readonly LineageStatus[] = ['triaging', 'awaiting-fix', 'validating', 'halted'];
+
+/** What one optimistic rewrite of a lineage does: nothing (just the result), or set and remove attributes with an audit event. */
+type Rewrite<R> =
+  | { readonly result: R; readonly write?: undefined }
+  | {
+      readonly result: R;
+      readonly write: {
+        readonly set?: Record<string, unknown>;
+        readonly remove?: readonly string[];
+        readonly audit?: Omit<AuditEvent, 'lineageId'>;
+      };
+    };
 
 const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = tableSchema;
 const BY_KIND = tableSchema.byKindIndex;
@@ -161,6 +178,11 @@ export class DynamoDbLineageStore implements LineageStore {
       version: existing.version + 1,
       // A token left by an escalated execution must never be claimed by the next generation.
       taskToken: undefined,
+      // Nor a halt, a queued fix or the spend of the generation before.
+      haltReason: undefined,
+      queuedFix: undefined,
+      reportedCostUsd: undefined,
+      ownCostUsd: undefined,
     });
     try {
       await this.transact([
@@ -364,7 +386,13 @@ export class DynamoDbLineageStore implements LineageStore {
     const expr = new Expressions();
     const update = expr.update({
       set: { updatedAt: input.at },
-      add: { costUsd: input.costUsd, version: 1, ...(input.iteration ? { iterations: 1 } : {}) },
+      add: {
+        costUsd: input.costUsd,
+        version: 1,
+        ...(input.iteration ? { iterations: 1 } : {}),
+        ...(input.category === 'reported' ? { reportedCostUsd: input.costUsd } : {}),
+        ...(input.category === 'prodloop' ? { ownCostUsd: input.costUsd } : {}),
+      },
     });
     const exists = `attribute_exists(${expr.name(PK)})`;
     let applied = true;
@@ -439,6 +467,164 @@ export class DynamoDbLineageStore implements LineageStore {
         await backoff(attempt);
       }
     }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Fix deploys, halts and hand-overs between executions
+
+  async claimFix(lineageId: string, deploy: DeploySignal, at: string): Promise<ClaimFixResult> {
+    const fix = { deployId: deploy.deployId, at: utc(deploy.at) };
+    return this.rewrite<ClaimFixResult>(lineageId, (current) => {
+      const last = current.fixDeploy;
+      if (last && (last.deployId === fix.deployId || Date.parse(fix.at) <= Date.parse(last.at))) {
+        return {
+          result: {
+            outcome: 'stale',
+            reason:
+              last.deployId === fix.deployId
+                ? `deploy ${fix.deployId} already resumed the loop`
+                : `deploy ${fix.deployId} (${fix.at}) is not newer than ${last.deployId} (${last.at}), which resumed the loop`,
+          },
+        };
+      }
+      const queued = current.queuedFix;
+      if (queued && (queued.deployId === fix.deployId || Date.parse(fix.at) <= Date.parse(queued.at))) {
+        return { result: { outcome: 'stale', reason: `deploy ${queued.deployId} is queued already and not older than ${fix.deployId}` } };
+      }
+      if (current.status === 'awaiting-fix' && current.taskToken) {
+        return {
+          result: { outcome: 'resume', taskToken: current.taskToken },
+          write: {
+            set: { status: 'validating' satisfies LineageStatus, fixDeploy: fix, updatedAt: at },
+            remove: ['taskToken', 'queuedFix'],
+            audit: { at, actor: 'prodloop', action: 'fix-deploy-claimed', detail: { deployId: fix.deployId, status: 'validating' } },
+          },
+        };
+      }
+      if (QUEUE_FIX_IN.includes(current.status)) {
+        return {
+          result: { outcome: 'queued' },
+          write: {
+            set: { queuedFix: deploySignal.parse(deploy), updatedAt: at },
+            audit: { at, actor: 'prodloop', action: 'fix-deploy-queued', detail: { deployId: fix.deployId, status: current.status } },
+          },
+        };
+      }
+      return { result: { outcome: 'not-waiting', reason: `lineage ${lineageId} is ${current.status}` } };
+    });
+  }
+
+  async parkForFix(lineageId: string, taskToken: string, at: string): Promise<{ lineage: Lineage; queued?: DeploySignal }> {
+    const queued = await this.rewrite<DeploySignal | undefined>(lineageId, (current) => {
+      if (!AWAIT_FIX_FROM.includes(current.status)) {
+        throw new ConflictError(`lineage ${lineageId} is ${current.status}, not ${AWAIT_FIX_FROM.join(' or ')}: cannot await a fix`);
+      }
+      const waiting = current.queuedFix;
+      const newer = waiting && (!current.fixDeploy || Date.parse(waiting.at) > Date.parse(current.fixDeploy.at));
+      if (waiting && newer) {
+        return {
+          result: waiting,
+          write: {
+            set: {
+              status: 'validating' satisfies LineageStatus,
+              fixDeploy: { deployId: waiting.deployId, at: utc(waiting.at) },
+              updatedAt: at,
+            },
+            remove: ['taskToken', 'queuedFix'],
+            audit: {
+              at,
+              actor: 'prodloop',
+              action: 'fix-deploy-claimed',
+              detail: { deployId: waiting.deployId, status: 'validating', queued: true },
+            },
+          },
+        };
+      }
+      return {
+        result: undefined,
+        write: {
+          set: { status: 'awaiting-fix' satisfies LineageStatus, taskToken, updatedAt: at },
+          ...(waiting ? { remove: ['queuedFix'] } : {}),
+        },
+      };
+    });
+    const lineage = await this.requireLineage(lineageId);
+    return queued ? { lineage, queued } : { lineage };
+  }
+
+  async takeFixToken(lineageId: string, reason: HaltReason, at: string, detail: Record<string, unknown> = {}): Promise<string | undefined> {
+    return this.rewrite<string | undefined>(lineageId, (current) => {
+      if (current.status !== 'awaiting-fix' || !current.taskToken) return { result: undefined };
+      return {
+        result: current.taskToken,
+        write: {
+          set: { status: 'halted' satisfies LineageStatus, haltReason: reason, updatedAt: at },
+          remove: ['taskToken'],
+          audit: { at, actor: 'prodloop', action: 'loop-halted', detail: { reason, ...detail } },
+        },
+      };
+    });
+  }
+
+  async parkForHuman(lineageId: string, taskToken: string, reason: HaltReason, at: string): Promise<Lineage> {
+    await this.rewrite<void>(lineageId, (current) => {
+      if (!PARK_FOR_HUMAN_FROM.includes(current.status)) {
+        throw new ConflictError(`lineage ${lineageId} is ${current.status}: its loop cannot wait for a human`);
+      }
+      return {
+        result: undefined,
+        write: {
+          set: { status: 'halted' satisfies LineageStatus, haltReason: reason, taskToken, updatedAt: at },
+          audit: { at, actor: 'prodloop', action: 'waiting-for-human', detail: { reason, status: 'halted' } },
+        },
+      };
+    });
+    return this.requireLineage(lineageId);
+  }
+
+  async releaseHuman(
+    lineageId: string,
+    by: { actor: string; reason: string; at: string },
+  ): Promise<{ lineage: Lineage; taskToken?: string }> {
+    const token = await this.rewrite<string | undefined>(lineageId, (current) => {
+      if (current.status !== 'halted')
+        throw new ConflictError(`lineage ${lineageId} is ${current.status}, not halted: there is no stopped loop to resume`);
+      if (!current.taskToken) return { result: undefined };
+      return {
+        result: current.taskToken,
+        write: {
+          set: { status: 'awaiting-fix' satisfies LineageStatus, updatedAt: by.at },
+          remove: ['taskToken', 'haltReason'],
+          audit: {
+            at: by.at,
+            actor: by.actor,
+            action: 'loop-resumed',
+            detail: { reason: by.reason, haltReason: current.haltReason, status: 'awaiting-fix' },
+          },
+        },
+      };
+    });
+    const lineage = await this.requireLineage(lineageId);
+    return token ? { lineage, taskToken: token } : { lineage };
+  }
+
+  async continueExecution(lineageId: string, from: string, to: string, at: string): Promise<Lineage> {
+    await this.rewrite<void>(lineageId, (current) => {
+      if (current.executionName === to) return { result: undefined };
+      if (current.executionName !== from) {
+        throw new ConflictError(
+          `lineage ${lineageId} runs in ${current.executionName ?? 'no execution'}, not ${from}: cannot continue in ${to}`,
+        );
+      }
+      return {
+        result: undefined,
+        write: {
+          set: { executionName: to, updatedAt: at },
+          audit: { at, actor: 'prodloop', action: 'execution-continued', detail: { from, to } },
+        },
+      };
+    });
+    return this.requireLineage(lineageId);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -604,6 +790,42 @@ export class DynamoDbLineageStore implements LineageStore {
         fingerprint: opened.fingerprint,
       },
     });
+  }
+
+  /**
+   * Reads the lineage, lets `plan` decide, and writes the change (with its audit event) conditional on
+   * the version read; a concurrent write makes it read and decide again.
+   */
+  private async rewrite<R>(lineageId: string, plan: (current: Lineage) => Rewrite<R>): Promise<R> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.requireLineage(lineageId);
+      const decided = plan(current);
+      if (!decided.write) return decided.result;
+      const { set = {}, remove = [], audit } = decided.write;
+      const expr = new Expressions();
+      const update = expr.update({ set: { ...set, version: current.version + 1 }, remove });
+      const sameVersion = `${expr.name('version')} = ${expr.value(current.version)}`;
+      try {
+        await this.transact([
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: lineageKey(lineageId),
+              UpdateExpression: update,
+              ConditionExpression: sameVersion,
+              ...expr.attributes(),
+            },
+          },
+          ...(audit ? [this.auditPut({ lineageId, ...audit })] : []),
+        ]);
+        return decided.result;
+      } catch (error) {
+        if (!conditionFailure(error, 0)) throw error;
+        if (attempt >= MAX_ATTEMPTS)
+          throw new ConflictError(`lineage ${lineageId} kept changing under a concurrent write`, { cause: error });
+        await backoff(attempt);
+      }
+    }
   }
 
   private async requireLineage(lineageId: string): Promise<Lineage> {

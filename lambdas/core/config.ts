@@ -4,9 +4,10 @@
  */
 import * as z from 'zod';
 import { ConfigError } from './errors.ts';
-import { codePathTriageFields, privacySettings, triageSettings } from './triage-config.ts';
-import { signalRule } from './signal-rule.ts';
 import { frictionKey } from './friction/config.ts';
+import { signalRule } from './signal-rule.ts';
+import { metricRef } from './signals.ts';
+import { codePathTriageFields, privacySettings, triageSettings } from './triage-config.ts';
 
 const repository = z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'must be "owner/name", e.g. "acme/shop"');
 
@@ -22,6 +23,8 @@ export const codePathRule = z.object({
   /** Historically high blast radius: issues on these paths are Tier 2. */
   highBlastRadius: z.boolean().default(false),
   ...codePathTriageFields,
+  /** Signals a deploy touching these paths is watched on (besides the alarms of the service's lineages). */
+  metrics: z.array(metricRef).default([]),
 });
 export type CodePathRule = z.infer<typeof codePathRule>;
 
@@ -99,6 +102,36 @@ export const prodloopConfig = z
         preDeployMinutes: 60,
         signals: [],
       }),
+    /**
+     * How a deploy is recognised as a lineage's fix: `pull-requests` (a PR it ships references the
+     * issue with a closing keyword, or the lineage with a `Prodloop-Lineage:` trailer), or `service`
+     * (any successful deploy of the lineage's service).
+     */
+    fixDetection: z.enum(['pull-requests', 'service']).default('pull-requests'),
+    /** Branch revert pull requests are opened against. */
+    githubBaseBranch: z.string().min(1).default('main'),
+    /** Every deploy touching watched code paths is watched for regressions against its pre-deploy level. */
+    deployWatch: z
+      .object({
+        /** Seconds between two looks after a deploy. */
+        intervalSeconds: z.number().int().min(1).default(300),
+        /** Looks without a regression before the deploy counts as clear. */
+        evaluations: z.number().int().min(1).max(100).default(6),
+        /** Minutes before the deploy that stand for its baseline. */
+        preDeployMinutes: z.number().int().min(5).default(30),
+      })
+      .default({ intervalSeconds: 300, evaluations: 6, preDeployMinutes: 30 }),
+    /** Progressive deploys naming a cohort are judged new cohort against the baseline cohort, on this dimension. */
+    cohorts: z
+      .object({ dimension: z.string().min(1).default('Cohort'), baseline: z.string().min(1).default('stable') })
+      .default({ dimension: 'Cohort', baseline: 'stable' }),
+    /** Prices behind prodloop's estimate of its own cost per iteration, USD. */
+    costModel: z
+      .object({
+        stateTransitionUsd: z.number().min(0).default(0.000025),
+        lambdaGbSecondUsd: z.number().min(0).default(0.0000133334),
+      })
+      .default({ stateTransitionUsd: 0.000025, lambdaGbSecondUsd: 0.0000133334 }),
     /** Dry run: issues and pages go to the audit trail and the outbox only. On until a human turns it off. */
     shadowMode: z.boolean().default(true),
     escalationEmails: z.array(z.string().email()).default([]),

@@ -1,6 +1,6 @@
 /** Everything a handler's core may need from the outside, injected: real adapters on AWS, local ones in local mode and tests. */
 import type { ProdloopConfig } from './config.ts';
-import type { Clock, EventPublisher, IssueTracker, LineageStore, MetricSource, Notifier, Workflow } from './ports.ts';
+import type { Clock, CodeHost, EventPublisher, IssueTracker, LineageStore, MetricSource, Notifier, Workflow } from './ports.ts';
 
 export interface LoggerLike {
   info(message: string, extra?: Record<string, unknown>): void;
@@ -24,6 +24,8 @@ export interface Deps {
   readonly parking: ParkingLot;
   readonly clock: Clock;
   readonly logger: LoggerLike;
+  /** Pull requests a deploy ships, and revert pull requests; optional where a function never needs it. */
+  readonly codeHost?: CodeHost;
 }
 
 /** Settings the lineage execution carries in its input, so the ASL reads them with JSONPath. */

@@ -14,15 +14,21 @@ export const lineageStatus = z.enum([
   'validating',
   /** The signal recovered; issue closed. */
   'resolved',
-  /** A human has it now (cap, budget, inconclusive, andon). */
+  /** A human has it now (inconclusive, failure, no fix): the loop ended. */
   'escalated',
+  /** The loop stopped (iteration cap, budget, andon cord) and waits for a human; a reset or lift resumes it. */
+  'halted',
   /** Below the noise thresholds; nothing filed. */
   'ignored',
 ]);
 export type LineageStatus = z.infer<typeof lineageStatus>;
 
 /** Statuses in which a lineage is still in flight: a new alarm for it starts nothing. */
-export const inFlightStatuses: readonly LineageStatus[] = ['triaging', 'awaiting-fix', 'validating'];
+export const inFlightStatuses: readonly LineageStatus[] = ['triaging', 'awaiting-fix', 'validating', 'halted'];
+
+/** Why a loop waits for a human. */
+export const haltReason = z.enum(['iteration-cap', 'budget-spent', 'andon']);
+export type HaltReason = z.infer<typeof haltReason>;
 
 export const issueRef = z.object({
   number: z.number().int().positive(),
@@ -53,6 +59,16 @@ export const lineage = z.object({
   /** Task token of the execution waiting for a fix deploy, while awaiting-fix. */
   taskToken: z.string().optional(),
   executionName: z.string().optional(),
+  /** While halted: what stopped the loop. */
+  haltReason: haltReason.optional(),
+  /** The last deploy that resumed the loop; an older or equal deploy never resumes it again. */
+  fixDeploy: z.object({ deployId: z.string(), at: isoDate }).optional(),
+  /** A fix deploy that arrived while the loop was not waiting; the next wait takes it at once. */
+  queuedFix: deploySignal.optional(),
+  /** Part of costUsd reported by CI or a coding agent ("Cost Reported"). */
+  reportedCostUsd: z.number().min(0).optional(),
+  /** Part of costUsd that is prodloop's own estimate of its state transitions and Lambda time. */
+  ownCostUsd: z.number().min(0).optional(),
   /** Optimistic-lock version, bumped on every write. */
   version: z.number().int().min(0),
 });

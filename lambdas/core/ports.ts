@@ -2,7 +2,17 @@
  * Ports: what the core needs from the outside world. Each has a real adapter (AWS, GitHub) and a
  * local one (DynamoDB Local is real, the rest write to an outbox folder or replay files).
  */
-import type { AuditEvent, Decision, IssueRef, Lineage, LineageStatus, QuarantineLock, RecordedDeploy, Verdict } from './lineage.ts';
+import type {
+  AuditEvent,
+  Decision,
+  HaltReason,
+  IssueRef,
+  Lineage,
+  LineageStatus,
+  QuarantineLock,
+  RecordedDeploy,
+  Verdict,
+} from './lineage.ts';
 import type { AlarmSignal, DeploySignal, HealthSignal, MetricRef } from './signals.ts';
 
 export interface OpenLineageInput {
@@ -29,7 +39,20 @@ export interface ChargeInput {
   readonly at: string;
   /** Idempotency key: a retried charge with the same key is applied once. */
   readonly chargeId: string;
+  /** Also added to the lineage's share of that kind: reported by CI or an agent, or prodloop's own estimate. */
+  readonly category?: 'attempt' | 'reported' | 'prodloop';
 }
+
+/** What a fix deploy did to a lineage's wait. */
+export type ClaimFixResult =
+  /** The loop was waiting: its task token, taken by conditional write (the lineage is validating now). */
+  | { readonly outcome: 'resume'; readonly taskToken: string }
+  /** The loop was busy (validating, halted, between waits): the deploy waits on the lineage for the next wait. */
+  | { readonly outcome: 'queued' }
+  /** Not newer than the deploy that last resumed the loop (a duplicate or an out-of-order event). */
+  | { readonly outcome: 'stale'; readonly reason: string }
+  /** The lineage is not in a loop that waits for fixes (resolved, escalated, observing, ignored). */
+  | { readonly outcome: 'not-waiting'; readonly reason: string };
 
 export interface ChargeResult {
   readonly lineage: Lineage;
@@ -69,6 +92,27 @@ export interface LineageStore {
    * of two concurrent deploy events, one gets the token and the other undefined.
    */
   claimTaskToken(lineageId: string, at: string, deployId: string): Promise<string | undefined>;
+  /**
+   * Claims a deploy that references the lineage as its fix, by conditional write. Of two deliveries
+   * of one deploy, or two fix deploys at once, exactly one resumes the loop; an older deploy never does.
+   */
+  claimFix(lineageId: string, deploy: DeploySignal, at: string): Promise<ClaimFixResult>;
+  /**
+   * Starts a wait for a fix: takes a queued fix deploy (returned, the lineage moves to validating and
+   * the caller resumes its own token with it), or parks the token and moves the lineage to awaiting-fix.
+   */
+  parkForFix(lineageId: string, taskToken: string, at: string): Promise<{ lineage: Lineage; queued?: DeploySignal }>;
+  /** Takes back the parked fix-wait token to stop the loop; the lineage is halted for `reason`. Undefined when none is parked. */
+  takeFixToken(lineageId: string, reason: HaltReason, at: string, detail?: Record<string, unknown>): Promise<string | undefined>;
+  /** Parks the token of a loop that waits for a human; the lineage is halted for `reason`. */
+  parkForHuman(lineageId: string, taskToken: string, reason: HaltReason, at: string): Promise<Lineage>;
+  /**
+   * A human's word (or a halt that cleared): takes the token of a halted loop, moves the lineage to
+   * awaiting-fix and records who and why. No token when the loop has not parked yet.
+   */
+  releaseHuman(lineageId: string, by: { actor: string; reason: string; at: string }): Promise<{ lineage: Lineage; taskToken?: string }>;
+  /** Hands the lineage from one execution to the next (a fresh history per iteration); idempotent for a retry. */
+  continueExecution(lineageId: string, from: string, to: string, at: string): Promise<Lineage>;
   /** Adds cost (and an iteration) by conditional write; idempotent per chargeId. */
   charge(input: ChargeInput, limits: { iterationCap: number }): Promise<ChargeResult>;
   /** Resets the iteration count (and optionally the spend) on a human's word; audited. */
@@ -121,6 +165,49 @@ export interface Notifier {
   escalate(message: EscalationMessage): Promise<void>;
 }
 
+/** A pull request a deploy ships, with the text that may reference a lineage. */
+export interface ShippedPullRequest {
+  readonly number: number;
+  readonly title: string;
+  readonly body: string;
+  readonly url?: string;
+  readonly merged?: boolean;
+}
+
+/** What a deploy ships, as far as the code host can tell. */
+export interface DeployContents {
+  readonly prs: readonly ShippedPullRequest[];
+  /** Commit messages between the previous and the new commit (trailers may name a lineage). */
+  readonly commitMessages: readonly string[];
+  /** Files changed between the previous and the new commit. */
+  readonly files: readonly string[];
+  /** How it was resolved: compare of the two commits, the event's own fields, or not at all. */
+  readonly resolvedBy: 'compare' | 'event' | 'none';
+  /** Why the resolution is partial, when it is. */
+  readonly note?: string;
+}
+
+export interface RevertRequest {
+  readonly deploy: DeploySignal;
+  /** The commit that ran before the deploy, when known. */
+  readonly previousSha?: string;
+  readonly title: string;
+  /** Markdown: the evidence and what to do. */
+  readonly body: string;
+}
+
+export type RevertResult =
+  | { readonly proposed: true; readonly number: number; readonly url: string; readonly branch: string; readonly existing: boolean }
+  | { readonly proposed: false; readonly reason: string };
+
+/** The code host (GitHub): which pull requests a deploy ships, and a pull request that reverts a deploy. */
+export interface CodeHost {
+  /** Resolves a deploy to its pull requests; `previousSha` stands in when the event names none. */
+  resolveDeploy(deploy: DeploySignal, previousSha?: string): Promise<DeployContents>;
+  /** Opens (or finds, idempotently per deploy) a pull request that reverts the deploy's changes. */
+  proposeRevert(request: RevertRequest): Promise<RevertResult>;
+}
+
 export interface Point {
   readonly at: string;
   readonly value: number;
@@ -148,6 +235,8 @@ export interface Workflow {
   /** Starts the lineage execution; a second start with the same name is a no-op. */
   start(executionName: string, input: unknown): Promise<void>;
   resume(taskToken: string, output: unknown): Promise<void>;
+  /** Fails a parked task with an error the ASL catches (e.g. `prodloop.Halted`). */
+  fail?(taskToken: string, error: string, cause: string): Promise<void>;
 }
 
 export type ProdloopEventType = 'Lineage Opened' | 'Issue Filed' | 'Fix Validated' | 'Andon Pulled' | 'Escalated';
