@@ -1,7 +1,9 @@
 /**
- * GitHub issues through the REST API: files the one issue of a lineage (idempotent by its marker),
- * comments, closes and updates it. Transient failures surface as TransientError for the state machine
- * to retry; everything else as an error that says what to fix.
+ * GitHub through the REST API. Issues: files the one issue of a lineage (idempotent by its marker),
+ * comments, closes and updates it. Code: resolves a deploy to the pull requests it ships (compare of
+ * the two commits) and opens a pull request that reverts a deploy (Git data API). Transient failures
+ * surface as TransientError for the state machine to retry; everything else as an error that says
+ * what to fix.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { retry } from '@octokit/plugin-retry';
@@ -11,7 +13,9 @@ import type { LoggerLike } from '#core/deps';
 import { NotFoundError, ProdloopError, TransientError } from '#core/errors';
 import { lineageMarker, PRODLOOP_LABEL, parseIssueMetadata } from '#core/issue-body';
 import type { IssueRef } from '#core/lineage';
-import type { IssueDraft, IssueTracker } from '#core/ports';
+import { pullRequestNumbersIn } from '#core/loop';
+import type { CodeHost, DeployContents, IssueDraft, IssueTracker, RevertRequest, RevertResult, ShippedPullRequest } from '#core/ports';
+import type { DeploySignal } from '#core/signals';
 
 const ProdloopOctokit = Octokit.plugin(retry, throttling);
 export type GitHubClient = InstanceType<typeof ProdloopOctokit>;
@@ -255,6 +259,193 @@ export class GitHubIssueTracker implements IssueTracker {
       );
     }
     return issue.number;
+  }
+
+  #error(error: unknown, action: string): Error {
+    return toGitHubError(error, action, this.repository);
+  }
+}
+
+export interface GitHubCodeHostOptions {
+  readonly octokit: Octokit;
+  readonly owner: string;
+  readonly repo: string;
+  /** The branch deploys ship from and reverts are proposed against. */
+  readonly baseBranch: string;
+  /** At most this many pull requests are read per deploy. */
+  readonly maxPullRequests?: number;
+}
+
+/** GitHub's compare lists at most 300 files; a deploy changing more cannot be reverted file by file. */
+const MAX_COMPARE_FILES = 300;
+
+export class GitHubCodeHost implements CodeHost {
+  readonly #octokit: Octokit;
+  readonly #owner: string;
+  readonly #repo: string;
+  readonly #baseBranch: string;
+  readonly #maxPullRequests: number;
+
+  constructor(options: GitHubCodeHostOptions) {
+    this.#octokit = options.octokit;
+    this.#owner = options.owner;
+    this.#repo = options.repo;
+    this.#baseBranch = options.baseBranch;
+    this.#maxPullRequests = options.maxPullRequests ?? 50;
+  }
+
+  get repository(): string {
+    return `${this.#owner}/${this.#repo}`;
+  }
+
+  /**
+   * The pull requests a deploy ships: those the event names, plus those named by the commit messages
+   * between the previous and the deployed commit (squash and merge commits), each read for its body.
+   */
+  async resolveDeploy(deploy: DeploySignal, previousSha?: string): Promise<DeployContents> {
+    const base = deploy.previousSha ?? previousSha;
+    const numbers = new Set(deploy.prNumbers);
+    let commitMessages: string[] = [];
+    let files: string[] = [...deploy.changedPaths];
+    let resolvedBy: DeployContents['resolvedBy'] = deploy.prNumbers.length > 0 ? 'event' : 'none';
+    let note: string | undefined;
+    if (deploy.commitSha && base && base !== deploy.commitSha) {
+      try {
+        const { data } = await this.#octokit.rest.repos.compareCommitsWithBasehead({
+          owner: this.#owner,
+          repo: this.#repo,
+          basehead: `${base}...${deploy.commitSha}`,
+          per_page: 100,
+        });
+        commitMessages = data.commits.map((c) => c.commit.message);
+        files = [...new Set([...files, ...(data.files ?? []).map((f) => f.filename)])];
+        for (const n of pullRequestNumbersIn(commitMessages)) numbers.add(n);
+        resolvedBy = 'compare';
+        if (data.total_commits > data.commits.length) note = `compare listed ${data.commits.length} of ${data.total_commits} commits`;
+      } catch (error) {
+        const mapped = this.#error(error, `comparing ${base}...${deploy.commitSha}`);
+        if (!(mapped instanceof NotFoundError)) throw mapped;
+        note = `GitHub does not know ${base}...${deploy.commitSha}: only the pull requests the event names`;
+      }
+    } else {
+      note = 'the deploy names no previous commit to compare with: only the pull requests the event names';
+    }
+    const prs: ShippedPullRequest[] = [];
+    for (const number of [...numbers].slice(0, this.#maxPullRequests)) {
+      try {
+        const { data } = await this.#octokit.rest.pulls.get({ owner: this.#owner, repo: this.#repo, pull_number: number });
+        prs.push({ number, title: data.title, body: data.body ?? '', url: data.html_url, merged: data.merged ?? false });
+      } catch (error) {
+        const mapped = this.#error(error, `reading pull request #${number}`);
+        if (!(mapped instanceof NotFoundError)) throw mapped;
+        // A number in a commit message that is an issue, or a pull request of another repository.
+      }
+    }
+    return { prs, commitMessages, files, resolvedBy, ...(note ? { note } : {}) };
+  }
+
+  /**
+   * Opens a pull request that puts every file the deploy changed back the way it was before the deploy,
+   * on top of the base branch as it is now. Idempotent per deploy: the branch is named after it, and a
+   * pull request already open (or closed) from that branch is returned instead of a new one.
+   */
+  async proposeRevert(request: RevertRequest): Promise<RevertResult> {
+    const { deploy } = request;
+    const before = deploy.previousSha ?? request.previousSha;
+    if (!deploy.commitSha || !before) {
+      return { proposed: false, reason: 'the deploy names no commit pair (commitSha and previousSha) to compute a revert from' };
+    }
+    const branch = `prodloop/revert-${deploy.deployId.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 80)}`;
+    const repo = { owner: this.#owner, repo: this.#repo };
+    try {
+      const existing = await this.#pullFrom(branch);
+      if (existing) return { proposed: true, number: existing.number, url: existing.html_url, branch, existing: true };
+
+      const { data: shipped } = await this.#octokit.rest.repos.compareCommitsWithBasehead({
+        ...repo,
+        basehead: `${before}...${deploy.commitSha}`,
+      });
+      const changed = shipped.files ?? [];
+      if (changed.length === 0)
+        return { proposed: false, reason: `GitHub lists no file changed between ${before} and ${deploy.commitSha}` };
+      if (changed.length >= MAX_COMPARE_FILES) {
+        return {
+          proposed: false,
+          reason: `the deploy changed ${changed.length} or more files, more than GitHub's compare lists: revert by hand`,
+        };
+      }
+      const { data: previousCommit } = await this.#octokit.rest.git.getCommit({ ...repo, commit_sha: before });
+      const { data: previousTree } = await this.#octokit.rest.git.getTree({
+        ...repo,
+        tree_sha: previousCommit.tree.sha,
+        recursive: 'true',
+      });
+      const was = new Map(previousTree.tree.flatMap((e) => (e.path && e.sha && e.type === 'blob' ? [[e.path, e] as const] : [])));
+      const { data: head } = await this.#octokit.rest.git.getRef({ ...repo, ref: `heads/${this.#baseBranch}` });
+      const { data: headCommit } = await this.#octokit.rest.git.getCommit({ ...repo, commit_sha: head.object.sha });
+
+      let overlap: string[] = [];
+      if (head.object.sha !== deploy.commitSha) {
+        const { data: since } = await this.#octokit.rest.repos.compareCommitsWithBasehead({
+          ...repo,
+          basehead: `${deploy.commitSha}...${head.object.sha}`,
+        });
+        const touched = new Set((since.files ?? []).map((f) => f.filename));
+        overlap = changed.map((f) => f.filename).filter((f) => touched.has(f));
+      }
+      const restore = (path: string) => {
+        const entry = was.get(path);
+        return entry
+          ? { path, mode: entry.mode as '100644', type: 'blob' as const, sha: entry.sha as string }
+          : { path, mode: '100644' as const, type: 'blob' as const, sha: null };
+      };
+      const entries = changed.flatMap((f) =>
+        f.status === 'renamed' && f.previous_filename ? [restore(f.previous_filename), restore(f.filename)] : [restore(f.filename)],
+      );
+      const { data: tree } = await this.#octokit.rest.git.createTree({ ...repo, base_tree: headCommit.tree.sha, tree: entries });
+      const { data: commit } = await this.#octokit.rest.git.createCommit({
+        ...repo,
+        message: `${request.title}\n\nRestores the ${changed.length} file(s) deploy ${deploy.deployId} changed to their state at ${before}.`,
+        tree: tree.sha,
+        parents: [head.object.sha],
+      });
+      await this.#createBranch(branch, commit.sha);
+      const warning =
+        overlap.length > 0
+          ? `\n\n> **Review with care:** commits after the deploy also changed ${overlap.map((f) => `\`${f}\``).join(', ')}; this pull request restores them to their state before the deploy.\n`
+          : '';
+      const { data: pull } = await this.#octokit.rest.pulls.create({
+        ...repo,
+        title: request.title,
+        head: branch,
+        base: this.#baseBranch,
+        body: `${request.body}${warning}`,
+      });
+      return { proposed: true, number: pull.number, url: pull.html_url, branch, existing: false };
+    } catch (error) {
+      throw this.#error(error, `proposing a revert of deploy ${deploy.deployId}`);
+    }
+  }
+
+  async #pullFrom(branch: string): Promise<{ number: number; html_url: string } | undefined> {
+    const { data } = await this.#octokit.rest.pulls.list({
+      owner: this.#owner,
+      repo: this.#repo,
+      head: `${this.#owner}:${branch}`,
+      state: 'all',
+      per_page: 10,
+    });
+    return data[0];
+  }
+
+  /** Creates the branch; one left by an earlier attempt that failed before its pull request is moved to the new commit. */
+  async #createBranch(branch: string, sha: string): Promise<void> {
+    try {
+      await this.#octokit.rest.git.createRef({ owner: this.#owner, repo: this.#repo, ref: `refs/heads/${branch}`, sha });
+    } catch (error) {
+      if (statusOf(error) !== 422) throw error;
+      await this.#octokit.rest.git.updateRef({ owner: this.#owner, repo: this.#repo, ref: `heads/${branch}`, sha, force: true });
+    }
   }
 
   #error(error: unknown, action: string): Error {
