@@ -4,9 +4,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDbLineageStore } from '#adapters/dynamodb-store';
 import { dynamoDbClientFor } from '#adapters/dynamodb-table';
+import { StepFunctionsWorkflow } from '#adapters/sfn';
+import { prodloopConfig } from '#core/config';
 import { parseEventText } from '#core/parse-event';
+import type { Workflow } from '#core/ports';
+import { liftLock, resetBudget } from '../lambdas/lineage/human.ts';
 import { type Command, readStdin, UsageError } from './command.ts';
 import { startDynamoDbLocal } from './local/dynamodb-local.ts';
 import { renderResult, renderStatus } from './local/render.ts';
@@ -28,9 +33,11 @@ commands:
   status [--table NAME] [--endpoint URL] [--region REGION] [--lineage ID]
                                           lineages, budgets and quarantine locks (default: the last local run)
   budget reset LINEAGE --reason TEXT [--budget USD] [--by NAME] [table options]
-                                          a human resets a lineage's iterations and spend (audited)
+                                          a human resets a lineage's iterations and spend (audited);
+                                          a loop halted at the cap or the budget resumes, waiting for the next fix
   quarantine lift PATH --reason TEXT [--by NAME] [table options]
-                                          a human lifts a quarantine lock (audited)
+                                          a human lifts a quarantine lock (audited); loops the andon
+                                          cord halted on that path resume
 
 table options: --table NAME [--region REGION] for a deployed stack, --endpoint URL for DynamoDB Local;
 without them the table of the last local run (--scenario NAME picks which, default fix-works).
@@ -192,19 +199,49 @@ async function humanAction(kind: 'budget' | 'quarantine', args: string[], out: (
   try {
     const store = new DynamoDbLineageStore({ client, tableName: values.table ?? `${LOCAL_TABLE_PREFIX}${values.scenario}` });
     const by = { actor: actor(values.by), reason: values.reason, at: new Date().toISOString() };
+    // A deployed stack's halted loop waits in Step Functions; a local run stops its executions when it ends.
+    const deployed = Boolean(values.table && !values.endpoint);
+    const workflow: Workflow = deployed
+      ? new StepFunctionsWorkflow(new SFNClient(values.region ? { region: values.region } : {}), 'unused')
+      : endedLocalRun;
+    const human = { store, workflow, iterationCap: configuredIterationCap() };
     if (kind === 'budget') {
-      const l = await store.resetBudget(target, { ...by, ...(budgetUsd ? { budgetUsd } : {}) });
+      const { lineage: l, resumption } = await resetBudget(human, target, { ...by, ...(budgetUsd ? { budgetUsd } : {}) });
       out(
         `lineage ${l.lineageId}: iterations ${l.iterations}, spent $${l.costUsd.toFixed(2)} of $${l.budgetUsd.toFixed(2)} (reset by ${by.actor}: ${by.reason})`,
       );
+      out(resumption.note);
     } else {
-      const lock = await store.liftLock(target, by);
+      const { lock, resumptions } = await liftLock(human, target, by);
       out(`quarantine on ${lock.path} lifted by ${by.actor}: ${by.reason}`);
+      for (const r of resumptions) out(r.note);
     }
   } finally {
     await close();
   }
   return 0;
+}
+
+/** No process waits on the tokens a local run parked: the run stopped its executions when it ended. */
+const endedLocalRun: Workflow = {
+  start: async () => {
+    throw new Error('a local run has ended; nothing to start');
+  },
+  resume: async () => {
+    const gone = new Error('the local run that waited has ended');
+    gone.name = 'TaskDoesNotExist';
+    throw gone;
+  },
+};
+
+/** The iteration cap of the configuration in cdk.json (what the stack was deployed with), else the default. */
+function configuredIterationCap(): number {
+  try {
+    const context = JSON.parse(readFileSync(join(root, 'cdk.json'), 'utf8')).context?.prodloop;
+    return prodloopConfig.parse(typeof context === 'string' ? JSON.parse(context) : context).iterationCap;
+  } catch {
+    return prodloopConfig.shape.iterationCap.parse(undefined);
+  }
 }
 
 async function status(args: string[], out: (s: string) => void): Promise<number> {

@@ -4,27 +4,32 @@
  * clock, and GitHub and SNS writes to an outbox folder.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbLineageStore } from '#adapters/dynamodb-store';
 import { ensureTable } from '#adapters/dynamodb-table';
 import { DynamoDbHealthEvents } from '#adapters/health-events';
 import { OutboxIssueTracker, OutboxNotifier } from '#adapters/outbox';
+import { OutboxCodeHost } from '#adapters/outbox-code-host';
 import { parseConfig } from '#core/config';
+import { rulesTouched, signalsToWatch } from '#core/deploy-watch';
 import type { Deps, LoggerLike, ParkingLot } from '#core/deps';
 import type { Decision, IssueRef } from '#core/lineage';
-import type { EventPublisher, ProdloopEventType } from '#core/ports';
+import type { EventPublisher, ProdloopEventType, Workflow } from '#core/ports';
 import type { Evaluation } from '#core/validate';
+import { makeDeployWatch } from '../../lambdas/deploy-watch/app.ts';
 import { makeEscalate } from '../../lambdas/escalate/app.ts';
 import { makeGithub } from '../../lambdas/github/app.ts';
 import { makeIngestAlarm } from '../../lambdas/ingest-alarm/app.ts';
 import { makeLineage } from '../../lambdas/lineage/app.ts';
+import { liftLock, resetBudget } from '../../lambdas/lineage/human.ts';
+import { makeRecordCost } from '../../lambdas/record-cost/app.ts';
 import { makeRecordDeploy } from '../../lambdas/record-deploy/app.ts';
 import { makeTriage } from '../../lambdas/triage/app.ts';
 import { makeValidate } from '../../lambdas/validate/app.ts';
 import { localDefaultConfig, ReplayAlarmDirectory, ReplayLogSource, ReplayMetricSource, type Scenario, SimClock } from './scenario.ts';
-import { type ExecutionRecord, LocalWorkflow, type StateTransition } from './state-machine.ts';
+import { DEPLOY_WATCH_ASL_FILE, type ExecutionRecord, LocalWorkflow, type StateTransition } from './state-machine.ts';
 
 export interface TimelineEntry {
   readonly at: string;
@@ -37,7 +42,8 @@ export interface ScenarioResult {
   readonly description: string;
   readonly lineageId?: string;
   readonly executionName?: string;
-  readonly status: 'SUCCEEDED' | 'FAILED' | 'WAITING' | 'NOT_STARTED';
+  /** HALTED: the loop waits for a human the scenario does not provide. */
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'WAITING' | 'HALTED' | 'NOT_STARTED';
   readonly decision?: Decision['kind'];
   readonly tier?: 1 | 2;
   readonly priority?: string;
@@ -58,6 +64,10 @@ export interface ScenarioResult {
   readonly rank?: Decision['rank'];
   /** Lineages the scenario's alarms opened (more than one in a storm across alarms). */
   readonly lineages?: number;
+  /** Revert pull requests proposed (to the outbox). */
+  readonly reverts?: { number: number; file: string }[];
+  /** The lineage's status at the end. */
+  readonly finalStatus?: string;
 }
 
 const quietLogger: LoggerLike = { info() {}, warn() {}, error() {} };
@@ -171,6 +181,27 @@ export function deployFinishedEvent(d: {
   };
 }
 
+/** A "Cost Reported" event, as CI or a coding agent puts it on prodloop's bus. */
+export function costReportedEvent(c: {
+  lineageId: string;
+  amountUsd: number;
+  costId: string;
+  at: Date;
+  source?: string;
+}): Record<string, unknown> {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Cost Reported',
+    source: 'prodloop.ci',
+    account: '123456789012',
+    time: c.at.toISOString(),
+    region: 'us-east-1',
+    resources: [],
+    detail: { lineageId: c.lineageId, amountUsd: c.amountUsd, source: c.source ?? 'coding-agent', costId: c.costId },
+  };
+}
+
 function mergeConfig(overrides: Record<string, unknown>) {
   const merged: Record<string, unknown> = { ...localDefaultConfig };
   for (const [k, v] of Object.entries(overrides)) {
@@ -218,21 +249,30 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Sce
       );
     },
   };
+  const codeHost = new OutboxCodeHost(outbox, clock);
+  // The lineage loop's functions steer it (resume, fail, continue in a fresh execution): bound late, once it exists.
+  const loop: Required<Workflow> = {
+    start: (name, input) => workflow.start(name, input),
+    resume: (token, output) => workflow.resume(token, output),
+    fail: (token, error, cause) => workflow.fail(token, error, cause),
+  };
   const deps: Deps = {
     config,
     store,
     tracker,
     notifier,
     metrics,
-    workflow: undefined as never,
+    workflow: loop,
     events,
     parking,
     clock,
     logger: quietLogger,
+    codeHost,
   };
 
   const decisions = new Map<string, Decision>();
   let awaiting: (() => void) | undefined;
+  let awaitingState = '';
   const nextAwait = () => new Promise<void>((resolve) => (awaiting = resolve));
   const validate = makeValidate(deps);
   const workflow = new LocalWorkflow({
@@ -254,11 +294,48 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Sce
       escalate: makeEscalate(deps),
     },
     onTask: (t) => describeTask(t, note, decisions),
-    onAwaitToken: () => awaiting?.(),
+    onAwaitToken: (_token, _execution, state) => {
+      awaitingState = state;
+      awaiting?.();
+    },
+  });
+  // The deploy watch: its Wait takes no real time either; a look at a deploy the loop does not cover
+  // moves the simulated clock to the look's time (a deploy before the alarm is looked at in its past).
+  const watchLook = makeDeployWatch({ ...deps, workflow: loop });
+  const deployWatch = new LocalWorkflow({
+    definitionFile: DEPLOY_WATCH_ASL_FILE,
+    name: 'prodloop-deploy-watch',
+    functions: {
+      ...workflow.functions,
+      'deploy-watch': async (event) => {
+        const e = event as {
+          action?: string;
+          deploy?: { at: string };
+          covered?: string[];
+          files?: string[];
+          loop?: { evaluations: number };
+          settings?: { intervalSeconds: number };
+        };
+        if (e.action !== 'evaluate' || !e.deploy || !e.settings || !e.loop) return watchLook(event);
+        const lookAt = new Date(Date.parse(e.deploy.at) + (e.loop.evaluations + 1) * e.settings.intervalSeconds * 1000);
+        const lineages = await store.listLineages();
+        const watched = signalsToWatch({
+          config,
+          rules: rulesTouched(config, e.deploy as never, e.files ?? []),
+          lineages,
+          excludeLineages: e.covered ?? [],
+        });
+        // A validating loop moves the clock itself; the watch then looks at what has happened so far.
+        if (watched.length > 0 && !lineages.some((l) => l.status === 'validating')) clock.set(lookAt);
+        return makeDeployWatch({ ...deps, workflow: loop, clock: { now: () => (lookAt < clock.now() ? lookAt : clock.now()) } })(event);
+      },
+    },
+    onTask: (t) => describeTask(t, note, decisions),
   });
   const world = { ...deps, workflow };
   const ingest = makeIngestAlarm(world);
-  const recordDeploy = makeRecordDeploy(world);
+  const recordDeploy = makeRecordDeploy({ ...world, codeHost, deployWatch });
+  const recordCost = makeRecordCost({ ...world, workflow: loop });
 
   if (s.locks.length > 0) {
     await store.lockPaths(
@@ -274,8 +351,13 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Sce
   }
   for (const d of [...s.deploys].sort((a, b) => a.minute - b.minute)) {
     const at = metrics.atMinute(d.minute);
+    codeHost.ship(
+      d.id,
+      (d.prs ?? d.prNumbers.map((number) => ({ number, body: '' }))).map((pr) => ({ title: `PR #${pr.number}`, ...pr })),
+    );
     await recordDeploy(deployFinishedEvent({ ...d, at }));
     timeline.push({ at: at.toISOString(), kind: 'deploy', text: `${d.id} of ${d.service} shipped ${describeChange(d)}` });
+    await deployWatch.settled();
   }
   timeline.push({
     at: metrics.atMinute(s.series.onsetMinute).toISOString(),
@@ -287,7 +369,10 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Sce
   const ingested = await ingest(alarmEvent(s, clock.now()));
   note('alarm', `${s.alarm.name} → ALARM: ${ingested.outcome}${'lineageId' in ingested ? ` (lineage ${ingested.lineageId})` : ''}`);
   const executionName = ingested.outcome === 'started' ? ingested.executionName : undefined;
-  const execution: ExecutionRecord | undefined = executionName ? workflow.executions.get(executionName) : undefined;
+  let execution: ExecutionRecord | undefined = executionName ? workflow.executions.get(executionName) : undefined;
+  const lineageOf = 'lineageId' in ingested ? ingested.lineageId : undefined;
+  // Each iteration continues in a fresh execution of the loop: follow them (they share the lineage's name).
+  const loopExecutions = () => [...workflow.executions.values()].filter((x) => lineageOf && x.name.startsWith(`${lineageOf}-`));
   if (s.storm) {
     // Every tenant's copy of the alarm, and of the problem's other alarms, at once.
     const alarms = [{ name: s.alarm.name, metricName: s.alarm.metricName }, ...s.storm.alarms];
@@ -307,12 +392,46 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Sce
   }
 
   let fixIndex = 0;
+  let humanIndex = 0;
   let status: ScenarioResult['status'] = execution ? 'SUCCEEDED' : 'NOT_STARTED';
   while (execution) {
     const settled = await Promise.race([execution.done.then(() => 'done' as const), waitForToken.then(() => 'awaiting' as const)]);
     if (settled === 'done') {
+      const following = loopExecutions().at(-1);
+      if (following && following !== execution) {
+        execution = following;
+        continue;
+      }
       status = execution.status === 'FAILED' ? 'FAILED' : 'SUCCEEDED';
       break;
+    }
+    if (awaitingState === 'Wait for a human') {
+      const h = s.humans[humanIndex++];
+      if (!h) {
+        note('wait', 'no human acts in this scenario: the loop stays halted, waiting for a human');
+        status = 'HALTED';
+        break;
+      }
+      clock.advance(h.afterMinutes * 60);
+      waitForToken = nextAwait();
+      const by = { actor: h.by, reason: h.reason, at: clock.now().toISOString() };
+      const human = { store, workflow: loop, iterationCap: config.iterationCap };
+      if (h.action === 'budget-reset') {
+        const { lineage, resumption } = await resetBudget(human, lineageOf as string, {
+          ...by,
+          ...(h.budgetUsd ? { budgetUsd: h.budgetUsd } : {}),
+        });
+        note('human', `${h.by}: prodloop budget reset ${lineage.lineageId} --reason "${h.reason}" → ${resumption.note}`);
+      } else {
+        for (const path of h.path ? [h.path] : (await store.listLocks()).map((l) => l.path)) {
+          const { resumptions } = await liftLock(human, path, by);
+          note(
+            'human',
+            `${h.by}: prodloop quarantine lift '${path}' --reason "${h.reason}"${resumptions.length ? ` → ${resumptions.map((r) => r.note).join('; ')}` : ''}`,
+          );
+        }
+      }
+      continue;
     }
     const fix = s.fixes[fixIndex++];
     if (!fix) {
@@ -323,12 +442,60 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Sce
     clock.advance(fix.afterMinutes * 60);
     metrics.shipFix(metrics.minuteOf(clock.now()), fix.level);
     waitForToken = nextAwait();
-    const service = fix.service ?? (await store.getLineage(execution.name.replace(/-g\d+$/, '')))?.service ?? 'unknown';
-    const out = await recordDeploy(deployFinishedEvent({ ...fix, service, at: clock.now() }));
-    note(
-      'deploy',
-      `fix ${fix.id} of ${service} shipped ${describeChange(fix)}${out.outcome === 'recorded' && out.resumed.length ? ` → resumes ${out.resumed.join(', ')}` : ''}`,
-    );
+    const lineage = lineageOf ? await store.getLineage(lineageOf) : undefined;
+    const service = fix.service ?? lineage?.service ?? 'unknown';
+    // The fix's pull requests reference the issue (or the lineage) the way a coding agent's would.
+    const fill = (body: string) => body.replaceAll('{issue}', String(lineage?.issue?.number ?? 0)).replaceAll('{lineage}', lineageOf ?? '');
+    const prs = (fix.prs ?? fix.prNumbers.map((number) => ({ number, body: 'Fixes #{issue}' }))).map((pr) => ({
+      title: `PR #${pr.number}`,
+      ...pr,
+      body: fill(pr.body),
+    }));
+    codeHost.ship(fix.id, prs);
+    if (fix.reportedCostUsd !== undefined && lineageOf) {
+      const cost = await recordCost(
+        costReportedEvent({ lineageId: lineageOf, amountUsd: fix.reportedCostUsd, costId: `${fix.id}:agent`, at: clock.now() }),
+      );
+      note(
+        'cost',
+        `coding agent and CI report $${fix.reportedCostUsd} for ${fix.id}${cost.outcome === 'charged' ? `: $${cost.costUsd.toFixed(2)} of $${cost.budgetUsd.toFixed(2)} spent${cost.budgetSpent ? ' — budget spent' : ''}` : ''}`,
+      );
+    }
+    const event = deployFinishedEvent({ ...fix, service, at: clock.now() });
+    const resumed: string[] = [];
+    // Duplicate deliveries of one deploy event arrive at once, as EventBridge may deliver them.
+    const outs = await Promise.all(Array.from({ length: fix.deliveries }, () => recordDeploy(event)));
+    for (const [index, out] of outs.entries()) {
+      const delivery = index + 1;
+      if (out.outcome !== 'recorded') continue;
+      resumed.push(...out.resumed, ...out.queued);
+      note(
+        'deploy',
+        `${fix.deliveries > 1 ? `delivery ${delivery} of ${fix.deliveries}: ` : ''}${fix.id} of ${service} shipped ${describeChange({ ...fix, prNumbers: prs.map((p) => p.number) })}${out.resumed.length ? ` → resumes ${out.resumed.join(', ')}` : out.queued.length ? ` → kept for the next wait of ${out.queued.join(', ')}` : fix.deliveries > 1 ? ' → a duplicate: resumes nothing' : ' → references no waiting lineage: resumes nothing'}`,
+      );
+    }
+    if (fix.lateOlder) {
+      // An older deploy's event arrives late, after the newer one resumed the loop.
+      codeHost.ship(fix.lateOlder.id, prs);
+      const older = new Date(clock.now().getTime() - fix.lateOlder.minutesEarlier * 60_000);
+      const out = await recordDeploy(deployFinishedEvent({ ...fix, id: fix.lateOlder.id, service, at: older }));
+      if (out.outcome === 'recorded') {
+        resumed.push(...out.resumed);
+        note(
+          'deploy',
+          `late event: ${fix.lateOlder.id}, finished ${fix.lateOlder.minutesEarlier} min before ${fix.id}, arrives now${out.resumed.length ? ` → resumes ${out.resumed.join(', ')}` : ' → older than the deploy that resumed the loop: resumes nothing'}`,
+        );
+      }
+    }
+    if (resumed.length === 0) {
+      // Nothing resumed the loop: it still waits for a fix, so the next fix (if any) ships.
+      await deployWatch.settled();
+      const after = lineageOf ? await store.getLineage(lineageOf) : undefined;
+      if (after?.status === 'awaiting-fix' && after.taskToken) {
+        awaitingState = 'Wait for fix deploy';
+        waitForToken = Promise.resolve();
+      }
+    }
   }
 
   // Other executions (a storm's other lineages) run to their end or to a parked wait.
@@ -372,12 +539,19 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Sce
     andon,
     locks,
     escalations,
-    path: execution?.path ?? [],
+    path: loopExecutions().flatMap((x) => x.path),
     timeline: timeline.sort((a, b) => a.at.localeCompare(b.at)),
     outbox,
     ...(decision ? { evidence: decision.evidence, ...(decision.rank ? { rank: decision.rank } : {}) } : {}),
-    lineages: workflow.executions.size,
+    lineages: [...workflow.executions.keys()].filter((name) => !/-r\d+$/.test(name)).length,
+    reverts: existsSync(join(outbox, 'pulls'))
+      ? readdirSync(join(outbox, 'pulls')).map((file) => ({ number: Number(file.split('-', 1)[0]), file: join(outbox, 'pulls', file) }))
+      : [],
+    ...(lineageId ? { finalStatus: (await store.getLineage(lineageId))?.status ?? 'none' } : {}),
   };
+  // Nothing is left running: executions still parked (waiting for a fix or a human) are stopped.
+  await deployWatch.settled();
+  await Promise.all([workflow.stopAll(), deployWatch.stopAll()]);
   return { ...result, expectations: check(s, result) };
 }
 
@@ -390,6 +564,12 @@ function describeChange(d: { changedPaths: string[]; prNumbers: number[]; depend
 }
 
 function describeTask(t: StateTransition, note: (kind: string, text: string) => void, decisions: Map<string, Decision>): void {
+  // The run stopped a loop still parked when it ended: not part of the story.
+  if (t.error?.startsWith('ExecutionAborted')) return;
+  if (t.error?.startsWith('prodloop.')) {
+    note('halt', `${t.state}: ${t.error.replace(/^prodloop\.(\w+): /, '$1 ')}`);
+    return;
+  }
   if (t.error) {
     note('error', `${t.state} failed: ${t.error}`);
     return;
@@ -411,6 +591,10 @@ function describeTask(t: StateTransition, note: (kind: string, text: string) => 
         note('issue', `${issue.kind} #${issue.number} filed to the outbox (${issue.url})`);
       if (input.action === 'close') note('close', `issue #${issue.number} closed`);
       if (input.action === 'comment-unchanged') note('comment', `issue #${issue.number}: the fix did not move the signal`);
+      if (input.action === 'propose-revert') {
+        const r = t.output as { proposed: boolean; number?: number; url?: string; reason?: string };
+        note('revert', r.proposed ? `revert pull request #${r.number} proposed (${r.url})` : `no revert pull request: ${r.reason}`);
+      }
       break;
     }
     case 'lineage': {
@@ -421,6 +605,34 @@ function describeTask(t: StateTransition, note: (kind: string, text: string) => 
       if (input.action === 'iterate') note('iterate', `iteration ${out.iterations}/${out.iterationCap} without improvement`);
       if (input.action === 'quarantine') note('andon', `andon cord pulled: quarantined ${(out.locked as string[]).join(', ')}`);
       if (input.action === 'ignore') note('ignore', 'below the noise thresholds: nothing filed');
+      if (input.action === 'await-fix' && out.status === 'halted') note('halt', `the loop halts at once: ${out.reason}`);
+      if (input.action === 'check' && out.stop !== 'none') note('halt', `the loop stops between looks: ${out.stop}`);
+      if (input.action === 'continue') note('next', `the loop continues in a fresh execution (${out.executionName})`);
+      if (input.action === 'await-human')
+        note(
+          'wait',
+          out.resumed ? 'the halt cleared before the loop parked: it goes on' : `waiting for a human (${input.reason}): task token parked`,
+        );
+      if (input.action === 'abandon') note('escalate', 'no human came: the loop ended');
+      break;
+    }
+    case 'deploy-watch': {
+      const out = t.output as {
+        outcome?: string;
+        judgements?: { worse: boolean; label: string; reason: string }[];
+        locked?: string[];
+        halted?: string[];
+      };
+      const deployId = (input.deploy as { deployId?: string } | undefined)?.deployId;
+      if (input.action === 'evaluate' && out.outcome !== 'nothing-to-watch') {
+        const shown = out.judgements?.find((j) => j.worse) ?? out.judgements?.[0];
+        note('watch', `deploy ${deployId}: ${out.outcome}${shown ? ` — ${shown.label}: ${shown.reason}` : ''}`);
+      }
+      if (input.action === 'andon')
+        note(
+          'andon',
+          `andon cord pulled by the deploy watch: quarantined ${(out.locked ?? []).join(', ')}${out.halted?.length ? `; halted ${out.halted.join(', ')}` : ''}`,
+        );
       break;
     }
     case 'validate': {
@@ -430,7 +642,7 @@ function describeTask(t: StateTransition, note: (kind: string, text: string) => 
       break;
     }
     case 'escalate':
-      note('escalate', `paged on-call (${input.reason}): ${(t.output as { subject: string }).subject}`);
+      note('escalate', `paged on-call (${input.reason ?? input.kind}): ${(t.output as { subject: string }).subject}`);
       break;
   }
 }
@@ -450,5 +662,11 @@ function check(s: Scenario, r: Omit<ScenarioResult, 'expectations'>): { passed: 
     failures.push(`attribution: expected ${e.attribution}, got ${r.attribution ?? 'none'}`);
   if (e.tier !== undefined && r.tier !== e.tier) failures.push(`tier: expected ${e.tier}, got ${r.tier ?? 'none'}`);
   if (e.priority && r.priority !== e.priority) failures.push(`priority: expected ${e.priority}, got ${r.priority ?? 'none'}`);
+  if (e.reverts !== undefined && e.reverts !== (r.reverts?.length ?? 0))
+    failures.push(`reverts: expected ${e.reverts}, got ${r.reverts?.length ?? 0}`);
+  if (e.locks && JSON.stringify([...e.locks].sort()) !== JSON.stringify([...r.locks].sort()))
+    failures.push(`locks: expected [${e.locks.join(', ')}], got [${r.locks.join(', ')}]`);
+  if (e.finalStatus && e.finalStatus !== r.finalStatus)
+    failures.push(`final status: expected ${e.finalStatus}, got ${r.finalStatus ?? 'none'}`);
   return { passed: failures.length === 0, failures };
 }

@@ -7,6 +7,16 @@ import * as z from 'zod';
 import type { ProdloopConfigInput } from '#core/config';
 import type { AlarmDescription, AlarmDirectory, LogSample, LogSource, MetricSource, Point, TenantSeries } from '#core/ports';
 
+/**
+ * A pull request a deploy ships, as the code host would return it. `{issue}` and `{lineage}` in the
+ * body stand for the lineage's issue number and id when the deploy ships.
+ */
+const pullRequest = z.object({
+  number: z.number().int().positive(),
+  title: z.string().optional(),
+  body: z.string().default(''),
+});
+
 const deploy = z.object({
   id: z.string().min(1),
   /** Minutes after the series start. */
@@ -16,6 +26,8 @@ const deploy = z.object({
   prNumbers: z.array(z.number().int().positive()).default([]),
   commitSha: z.string().optional(),
   dependencyChanges: z.array(z.object({ name: z.string(), from: z.string().optional(), to: z.string().optional() })).default([]),
+  /** The pull requests it ships, with their bodies (default: its prNumbers with empty bodies). */
+  prs: z.array(pullRequest).optional(),
 });
 
 const fix = z.object({
@@ -27,6 +39,27 @@ const fix = z.object({
   prNumbers: z.array(z.number().int().positive()).default([]),
   /** The signal's level after this deploy, as a multiple of the baseline: 1 = back to baseline. */
   level: z.number().min(0),
+  /** The pull requests it ships (default: each of prNumbers with the body "Fixes #{issue}"). */
+  prs: z.array(pullRequest).optional(),
+  /** Times the same "Deploy Finished" event is delivered (EventBridge delivers at least once). */
+  deliveries: z.number().int().min(1).max(5).default(1),
+  /** After it, an older deploy that references the issue too arrives late (finished this many minutes earlier). */
+  lateOlder: z.object({ id: z.string().min(1), minutesEarlier: z.number().positive() }).optional(),
+  /** Reported by CI or the coding agent for this attempt, as a "Cost Reported" event before the deploy ships. */
+  reportedCostUsd: z.number().min(0).optional(),
+});
+
+/** A human's word while the loop waits for one. */
+const human = z.object({
+  /** Minutes after the loop started waiting for a human. */
+  afterMinutes: z.number().min(0).default(30),
+  action: z.enum(['budget-reset', 'quarantine-lift']),
+  /** For quarantine-lift: the locked path (default: every lock). */
+  path: z.string().optional(),
+  /** For budget-reset: a new budget in USD. */
+  budgetUsd: z.number().positive().optional(),
+  reason: z.string().min(1).default('scenario: a human decided to go on'),
+  by: z.string().min(1).default('oncall@example.com'),
 });
 
 export const scenarioSchema = z
@@ -86,6 +119,8 @@ export const scenarioSchema = z
       .default({ active: 0, affected: 0 }),
     deploys: z.array(deploy).default([]),
     fixes: z.array(fix).default([]),
+    /** What humans do, in order, each time the loop waits for one. */
+    humans: z.array(human).default([]),
     /** All operations (requests) per period, the rule's traffic metric, for depth. */
     traffic: z.object({ metricName: z.string().min(1), baseline: z.number().positive(), level: z.number().min(0).default(1) }).optional(),
     /** AWS Health events, sent through record-deploy as real `AWS Health Event`s at their minute. */
@@ -126,6 +161,12 @@ export const scenarioSchema = z
         attribution: z.enum(['platform-deploy', 'dependency-change', 'external-dependency', 'user-configuration', 'unknown']).optional(),
         tier: z.union([z.literal(1), z.literal(2)]).optional(),
         priority: z.enum(['P0', 'P1', 'P2', 'P3']).optional(),
+        /** Revert pull requests proposed. */
+        reverts: z.number().int().min(0).optional(),
+        /** Quarantine locks left at the end. */
+        locks: z.array(z.string()).optional(),
+        /** The lineage's status at the end, e.g. resolved or halted. */
+        finalStatus: z.string().optional(),
       })
       .default({}),
   })
@@ -199,7 +240,14 @@ export const localDefaultConfig: ProdloopConfigInput = {
   defaultBudgetUsd: 50,
   iterationCostUsd: 5,
   // Local runs shorten the recovery span (production: a daily cycle) and the settle period so a scenario ends in a few looks.
-  validation: { intervalSeconds: 300, recoveredEvaluations: 3, maxEvaluations: 24, recoveryMinutes: 15, recoveryMargin: 0.5, settleMinutes: 0 },
+  validation: {
+    intervalSeconds: 300,
+    recoveredEvaluations: 3,
+    maxEvaluations: 24,
+    recoveryMinutes: 15,
+    recoveryMargin: 0.5,
+    settleMinutes: 0,
+  },
 };
 
 /** A simulated clock the local run moves forward; waits take no real time. */

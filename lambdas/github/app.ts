@@ -1,10 +1,28 @@
-/** github: files the lineage's one issue (or observation), comments verdicts and closes it on recovery. */
+/**
+ * github: files the lineage's one issue (or observation), comments verdicts and closes it on recovery;
+ * proposes the revert pull request when the andon cord is pulled.
+ */
 import * as z from 'zod';
+import { renderRevertBody, revertTitle, signalJudgement } from '#core/deploy-watch';
 import type { Deps } from '#core/deps';
 import { NotFoundError } from '#core/errors';
 import { renderClosingComment, renderDigestEntry, renderDigestIssue, renderIssue, renderVerdictComment } from '#core/issue-body';
 import { type Decision, decision, type IssueRef, type Lineage, type Verdict, verdict } from '#core/lineage';
+import type { RevertResult } from '#core/ports';
 import { reprioritize } from '#core/reprioritize';
+import { deploySignal } from '#core/signals';
+
+const proposeRevertInput = z.object({
+  action: z.literal('propose-revert'),
+  deploy: deploySignal,
+  /** The lineage whose fix deploy made it worse (absent when the deploy watch pulled the cord). */
+  lineageId: z.string().optional(),
+  verdict: verdict.optional(),
+  judgements: z.array(signalJudgement).default([]),
+  prs: z.array(z.object({ number: z.number(), title: z.string() })).optional(),
+  locked: z.array(z.string()).default([]),
+  halted: z.array(z.string()).default([]),
+});
 
 export const githubInput = z.discriminatedUnion('action', [
   z.object({ action: z.literal('file'), lineageId: z.string(), decision }),
@@ -13,12 +31,64 @@ export const githubInput = z.discriminatedUnion('action', [
   z.object({ action: z.literal('comment-unchanged'), lineageId: z.string(), verdict }),
   /** Recomputes the priority from the verdict's numbers; updates the issue's labels and body when it changed. */
   z.object({ action: z.literal('reprioritize'), lineageId: z.string(), verdict }),
+  proposeRevertInput,
 ]);
 
-export function makeGithub(deps: Pick<Deps, 'config' | 'store' | 'tracker' | 'events' | 'clock' | 'logger'>) {
-  const { config, store, tracker, events, clock, logger } = deps;
-  return async (event: unknown): Promise<IssueRef | Reprioritization> => {
+export function makeGithub(deps: Pick<Deps, 'config' | 'store' | 'tracker' | 'events' | 'clock' | 'logger' | 'codeHost'>) {
+  const { config, store, tracker, events, clock, logger, codeHost } = deps;
+
+  async function proposeRevert(input: z.infer<typeof proposeRevertInput>): Promise<RevertResult> {
+    if (!codeHost) return { proposed: false, reason: 'no code host is configured to open pull requests' };
+    const { deploy } = input;
+    const lineage = input.lineageId ? await store.getLineage(input.lineageId) : undefined;
+    const judgements = input.judgements.length
+      ? input.judgements
+      : input.verdict && lineage
+        ? [
+            {
+              label: lineage.alarmName,
+              lineageId: lineage.lineageId,
+              method: 'before-after' as const,
+              worse: true,
+              baselineMean: input.verdict.baselineMean,
+              currentMean: input.verdict.currentMean,
+              z: input.verdict.signalToNoise,
+              baselinePoints: 0,
+              points: input.verdict.points,
+              reason: input.verdict.reason,
+            },
+          ]
+        : [];
+    const prs = input.prs ?? (await codeHost.resolveDeploy(deploy)).prs.map((p) => ({ number: p.number, title: p.title }));
+    const body = renderRevertBody(
+      {
+        deploy,
+        judgements,
+        prs,
+        locks: input.locked.map((path) => ({ path })),
+        halted: input.halted,
+        ...(lineage ? { lineageId: lineage.lineageId } : {}),
+      },
+      config.githubRepository,
+    );
+    const result = await codeHost.proposeRevert({ deploy, title: revertTitle(deploy), body });
+    const at = clock.now().toISOString();
+    for (const lineageId of [...(lineage ? [lineage.lineageId] : []), ...input.halted]) {
+      await store.appendAudit({
+        lineageId,
+        at,
+        actor: 'prodloop',
+        action: 'revert-proposed',
+        detail: { deployId: deploy.deployId, ...result },
+      });
+    }
+    logger.warn('revert proposed', { deployId: deploy.deployId, ...result });
+    return result;
+  }
+
+  return async (event: unknown): Promise<IssueRef | RevertResult | Reprioritization> => {
     const input = githubInput.parse(event);
+    if (input.action === 'propose-revert') return proposeRevert(input);
     const lineage = await store.getLineage(input.lineageId);
     if (!lineage) throw new NotFoundError(`lineage ${input.lineageId} does not exist`);
     const at = clock.now().toISOString();

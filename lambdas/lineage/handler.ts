@@ -1,15 +1,22 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { EventBridgePublisher } from '#adapters/eventbridge';
 import { requireEnv, runtime } from '#adapters/runtime';
+import { StepFunctionsLoop } from '#adapters/sfn-loop';
 import { makeLineage } from './app.ts';
 
 const { env, config, logger, store, clock } = runtime();
+const sfn = new SFNClient({});
 const app = makeLineage({
   config,
   store,
   clock,
   logger,
   events: new EventBridgePublisher(new EventBridgeClient({}), requireEnv(env.EVENT_BUS_NAME, 'EVENT_BUS_NAME')),
+  // Resuming and failing need only the token. The state machine's ARN comes from the execution's
+  // context: an environment variable naming it would make the function and the machine depend on each other.
+  workflow: new StepFunctionsLoop(sfn, 'unused'),
+  workflowFor: (stateMachineArn) => new StepFunctionsLoop(sfn, stateMachineArn),
 });
 
 export const handler = async (event: unknown) => app(event);

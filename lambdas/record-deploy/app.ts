@@ -1,34 +1,108 @@
 /**
- * record-deploy: every deploy event is recorded (idempotently) for attribution; a successful deploy
- * resumes the lineages waiting for a fix on its service. AWS Health events are recorded the same way.
+ * record-deploy: every deploy event is recorded (idempotently) for attribution. A successful deploy is
+ * resolved to the pull requests it ships (the code host compares the previous and the new commit);
+ * a lineage whose issue one of them closes, or whose id a `Prodloop-Lineage:` trailer names, resumes
+ * from its wait for a fix (or keeps the deploy for its next wait while it is busy). Every successful
+ * deploy touching watched code paths starts a deploy watch. AWS Health events are recorded too.
+ *
+ * Duplicates and out-of-order events: the deploy is recorded once per id and status, a lineage takes
+ * a fix deploy by conditional write only when it is newer than the last one that resumed it, and the
+ * deploy watch is named after the deploy, so a second start is a no-op.
  */
 
 import { parseDeployEvent } from '#core/deploy';
+import { rulesTouched, watchExecutionName } from '#core/deploy-watch';
 import type { Deps } from '#core/deps';
 import { parseHealthEvent } from '#core/health';
+import { inFlightStatuses, type Lineage } from '#core/lineage';
+import { fixReason, referencesOf } from '#core/loop';
+import type { CodeHost, DeployContents, Workflow } from '#core/ports';
 import type { DeploySignal } from '#core/signals';
 
 export type RecordOutcome =
-  | { readonly outcome: 'recorded'; readonly deployId: string; readonly duplicate: boolean; readonly resumed: string[] }
+  | {
+      readonly outcome: 'recorded';
+      readonly deployId: string;
+      readonly duplicate: boolean;
+      /** Lineages whose wait this deploy resumed. */
+      readonly resumed: string[];
+      /** Lineages that keep this deploy for their next wait. */
+      readonly queued: string[];
+      /** Execution name of the deploy watch, when the deploy touches watched code paths. */
+      readonly watch?: string;
+    }
   | { readonly outcome: 'health-recorded'; readonly eventArn: string }
   | { readonly outcome: 'ignored' | 'rejected'; readonly reason: string };
 
+export type RecordDeployDeps = Pick<Deps, 'config' | 'store' | 'workflow' | 'parking' | 'clock' | 'logger'> & {
+  /**
+   * Resolves deploys to pull requests. Without one, a successful deploy of a lineage's service is
+   * taken as its fix (as with `fixDetection: service`).
+   */
+  readonly codeHost?: CodeHost;
+  /** Starts deploy watches; without one, deploys are not watched. */
+  readonly deployWatch?: Workflow;
+};
+
+/** How far back the previous deploy of a service is looked for, when an event names no previous commit. */
+const PREVIOUS_DEPLOY_LOOKBACK_MS = 30 * 24 * 3600_000;
+
 const isHealth = (event: unknown) => typeof event === 'object' && event !== null && (event as { source?: unknown }).source === 'aws.health';
 
-export function makeRecordDeploy(deps: Pick<Deps, 'store' | 'workflow' | 'parking' | 'clock' | 'logger'>) {
-  const { store, workflow, parking, clock, logger } = deps;
+export function makeRecordDeploy(deps: RecordDeployDeps) {
+  const { config, store, workflow, parking, clock, logger, codeHost, deployWatch } = deps;
 
-  async function resumeWaiting(deploy: DeploySignal): Promise<string[]> {
-    if (deploy.status !== 'succeeded') return [];
-    const resumed: string[] = [];
-    for (const lineage of await store.findAwaitingFix(deploy.service)) {
-      const token = await store.claimTaskToken(lineage.lineageId, clock.now().toISOString(), deploy.deployId);
-      if (!token) continue; // another delivery of this deploy (or another deploy) resumed it first
-      await workflow.resume(token, { deploy });
-      resumed.push(lineage.lineageId);
-      logger.info('fix deploy resumed lineage', { lineageId: lineage.lineageId, deployId: deploy.deployId });
+  /** The commit that ran before: the event's, else the last successful deploy of the service before this one. */
+  async function previousShaOf(deploy: DeploySignal): Promise<string | undefined> {
+    if (deploy.previousSha) return deploy.previousSha;
+    const from = new Date(Date.parse(deploy.at) - PREVIOUS_DEPLOY_LOOKBACK_MS).toISOString();
+    const earlier = (await store.deploysBetween(deploy.service, from, deploy.at)).filter(
+      (d) => d.status === 'succeeded' && d.deployId !== deploy.deployId && d.commitSha && Date.parse(d.at) < Date.parse(deploy.at),
+    );
+    return earlier.at(-1)?.commitSha;
+  }
+
+  async function contentsOf(deploy: DeploySignal): Promise<DeployContents> {
+    if (!codeHost) return { prs: [], commitMessages: [], files: deploy.changedPaths, resolvedBy: 'none' };
+    return codeHost.resolveDeploy(deploy, await previousShaOf(deploy));
+  }
+
+  /** Lineages this deploy is a fix for, with the reason. */
+  function fixesOf(deploy: DeploySignal, contents: DeployContents, lineages: readonly Lineage[]): { lineage: Lineage; why: string }[] {
+    const inFlight = lineages.filter((l) => inFlightStatuses.includes(l.status));
+    if (!codeHost || config.fixDetection === 'service') {
+      return inFlight
+        .filter((l) => l.service === deploy.service && l.status !== 'triaging')
+        .map((lineage) => ({ lineage, why: `a successful deploy of ${deploy.service} (fix detection by service)` }));
     }
-    return resumed;
+    const refs = referencesOf(contents, config.githubRepository);
+    return inFlight.flatMap((lineage) => {
+      const why = fixReason(lineage, refs);
+      return why ? [{ lineage, why }] : [];
+    });
+  }
+
+  async function resumeFixed(deploy: DeploySignal, contents: DeployContents) {
+    const resumed: string[] = [];
+    const queued: string[] = [];
+    for (const { lineage, why } of fixesOf(deploy, contents, await store.listLineages())) {
+      const claim = await store.claimFix(lineage.lineageId, deploy, clock.now().toISOString());
+      const context = { lineageId: lineage.lineageId, deployId: deploy.deployId, why };
+      switch (claim.outcome) {
+        case 'resume':
+          await workflow.resume(claim.taskToken, { deploy, fixedBy: why, prs: contents.prs.map((p) => p.number) });
+          resumed.push(lineage.lineageId);
+          logger.info('fix deploy resumed lineage', context);
+          break;
+        case 'queued':
+          queued.push(lineage.lineageId);
+          logger.info('fix deploy kept for the next wait of a busy loop', context);
+          break;
+        default:
+          logger.info(`fix deploy not taken: ${claim.reason}`, context);
+      }
+    }
+    return { resumed, queued };
   }
 
   return async (event: unknown): Promise<RecordOutcome> => {
@@ -54,9 +128,33 @@ export function makeRecordDeploy(deps: Pick<Deps, 'store' | 'workflow' | 'parkin
     }
     const deploy = parsed.signal;
     const fresh = await store.recordDeploy(deploy, clock.now().toISOString());
-    // Resume even on a duplicate: a first delivery may have recorded the deploy and failed before
-    // resuming. Claiming the task token is the guard against resuming twice.
-    const resumed = await resumeWaiting(deploy);
-    return { outcome: 'recorded', deployId: deploy.deployId, duplicate: !fresh, resumed };
+    const recorded = { outcome: 'recorded' as const, deployId: deploy.deployId, duplicate: !fresh };
+    if (deploy.status !== 'succeeded') return { ...recorded, resumed: [], queued: [] };
+
+    // Even on a duplicate: a first delivery may have recorded the deploy and failed before resuming.
+    // The conditional claim of each lineage is the guard against resuming twice.
+    const contents = await contentsOf(deploy);
+    if (contents.note) logger.info('deploy partly resolved', { deployId: deploy.deployId, note: contents.note });
+    const { resumed, queued } = await resumeFixed(deploy, contents);
+
+    const rules = rulesTouched(config, deploy, contents.files);
+    if (!deployWatch || rules.length === 0) return { ...recorded, resumed, queued };
+    const watch = watchExecutionName(deploy.deployId);
+    await deployWatch.start(watch, {
+      deploy,
+      files: [...new Set([...deploy.changedPaths, ...contents.files])].slice(0, 500),
+      prs: contents.prs.map((p) => ({ number: p.number, title: p.title })),
+      // Their own validation watches their alarms.
+      covered: [...resumed, ...queued],
+      paths: [...new Set(rules.flatMap((r) => r.paths))],
+      loop: { evaluations: 0 },
+      settings: {
+        intervalSeconds: config.deployWatch.intervalSeconds,
+        maxEvaluations: config.deployWatch.evaluations,
+        preDeployMinutes: config.deployWatch.preDeployMinutes,
+      },
+    });
+    logger.info('deploy watched', { deployId: deploy.deployId, watch, paths: rules.flatMap((r) => r.paths) });
+    return { ...recorded, resumed, queued, watch };
   };
 }

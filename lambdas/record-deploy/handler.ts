@@ -1,18 +1,47 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { createOctokit, GitHubCodeHost, splitRepository } from '#adapters/github';
 import { requireEnv, runtime } from '#adapters/runtime';
+import { readGithubToken } from '#adapters/secrets';
 import { StepFunctionsWorkflow } from '#adapters/sfn';
 import { SqsParkingLot } from '#adapters/sqs';
+import type { CodeHost } from '#core/ports';
 import { makeRecordDeploy } from './app.ts';
 
-const { env, logger, store, clock } = runtime();
-const app = makeRecordDeploy({
-  store,
-  clock,
-  logger,
-  // Resuming needs only SendTaskSuccess; the token names the execution.
-  workflow: new StepFunctionsWorkflow(new SFNClient({}), env.STATE_MACHINE_ARN ?? 'unused'),
-  parking: new SqsParkingLot(new SQSClient({}), requireEnv(env.PARKING_QUEUE_URL, 'PARKING_QUEUE_URL')),
-});
+const base = runtime();
+const { config, logger, store, clock } = base;
+const env = { ...base.env, DEPLOY_WATCH_STATE_MACHINE_ARN: process.env.DEPLOY_WATCH_STATE_MACHINE_ARN };
+const sfn = new SFNClient({});
+const secrets = new SecretsManagerClient({});
+const parking = new SqsParkingLot(new SQSClient({}), requireEnv(env.PARKING_QUEUE_URL, 'PARKING_QUEUE_URL'));
+// Resuming needs only SendTaskSuccess; the token names the execution.
+const workflow = new StepFunctionsWorkflow(sfn, env.STATE_MACHINE_ARN ?? 'unused');
+const deployWatch = new StepFunctionsWorkflow(sfn, requireEnv(env.DEPLOY_WATCH_STATE_MACHINE_ARN, 'DEPLOY_WATCH_STATE_MACHINE_ARN'));
 
-export const handler = async (event: unknown) => app(event);
+/**
+ * GitHub, read-only here (compare and pull requests). In shadow mode a missing or unreadable token is
+ * not an error: issues exist only in the audit trail then, and fixes are recognised by service.
+ */
+async function codeHost(): Promise<CodeHost | undefined> {
+  try {
+    const token = await readGithubToken(secrets, requireEnv(env.GITHUB_TOKEN_SECRET_ID, 'GITHUB_TOKEN_SECRET_ID'));
+    const { owner, repo } = splitRepository(config.githubRepository);
+    return new GitHubCodeHost({
+      octokit: createOctokit({ token, baseUrl: config.githubApiUrl, logger }),
+      owner,
+      repo,
+      baseBranch: config.githubBaseBranch,
+    });
+  } catch (error) {
+    if (!config.shadowMode) throw error;
+    logger.warn('shadow mode without a readable GitHub token: fix deploys are recognised by service', { error: String(error) });
+    return undefined;
+  }
+}
+
+export const handler = async (event: unknown) => {
+  const host = await codeHost();
+  const app = makeRecordDeploy({ config, store, clock, logger, workflow, parking, deployWatch, ...(host ? { codeHost: host } : {}) });
+  return app(event);
+};

@@ -1,0 +1,22 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { CloudWatchMetricSource } from '#adapters/cloudwatch';
+import { EventBridgePublisher } from '#adapters/eventbridge';
+import { requireEnv, runtime } from '#adapters/runtime';
+import { StepFunctionsLoop } from '#adapters/sfn-loop';
+import { makeDeployWatch } from './app.ts';
+
+const { env, config, logger, store, clock } = runtime();
+const app = makeDeployWatch({
+  config,
+  store,
+  clock,
+  logger,
+  metrics: new CloudWatchMetricSource(new CloudWatchClient({})),
+  events: new EventBridgePublisher(new EventBridgeClient({}), requireEnv(env.EVENT_BUS_NAME, 'EVENT_BUS_NAME')),
+  // Halting a loop fails its parked task; the token names the execution.
+  workflow: new StepFunctionsLoop(new SFNClient({}), 'unused'),
+});
+
+export const handler = async (event: unknown) => app(event);

@@ -1,0 +1,19 @@
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { requireEnv, runtime } from '#adapters/runtime';
+import { StepFunctionsLoop } from '#adapters/sfn-loop';
+import { SqsParkingLot } from '#adapters/sqs';
+import { makeRecordCost } from './app.ts';
+
+const { env, config, logger, store, clock } = runtime();
+const app = makeRecordCost({
+  config,
+  store,
+  clock,
+  logger,
+  // Stopping a loop fails its parked task; the token names the execution.
+  workflow: new StepFunctionsLoop(new SFNClient({}), 'unused'),
+  parking: new SqsParkingLot(new SQSClient({}), requireEnv(env.PARKING_QUEUE_URL, 'PARKING_QUEUE_URL')),
+});
+
+export const handler = async (event: unknown) => app(event);
