@@ -24,12 +24,22 @@ import { acknowledge, nagRef } from './nag.ts';
 export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Names of the functions, one folder each under `lambdas/`. */
-export type FunctionName = 'ingest-alarm' | 'record-deploy' | 'triage' | 'github' | 'lineage' | 'validate' | 'escalate';
+export type FunctionName =
+  | 'ingest-alarm'
+  | 'record-deploy'
+  | 'record-cost'
+  | 'triage'
+  | 'github'
+  | 'lineage'
+  | 'validate'
+  | 'escalate'
+  | 'deploy-watch';
 
 /** Environment variables the handlers read; bindings set them, nothing else does. */
 export const ENV = {
   tableName: 'TABLE_NAME',
   stateMachineArn: 'STATE_MACHINE_ARN',
+  deployWatchStateMachineArn: 'DEPLOY_WATCH_STATE_MACHINE_ARN',
   eventBusName: 'EVENT_BUS_NAME',
   topicArn: 'TOPIC_ARN',
   githubTokenSecretId: 'GITHUB_TOKEN_SECRET_ID',
@@ -170,9 +180,12 @@ export class ProdloopFunction extends Construct implements IGrantable {
     return this;
   }
 
-  /** Sets STATE_MACHINE_ARN and allows starting executions of it. */
-  bindStateMachineStart(stateMachine: IStateMachine): this {
-    this.function.addEnvironment(ENV.stateMachineArn, stateMachine.stateMachineArn);
+  /** Sets STATE_MACHINE_ARN (or the variable given) and allows starting executions of it. */
+  bindStateMachineStart(
+    stateMachine: IStateMachine,
+    variable: (typeof ENV)['stateMachineArn' | 'deployWatchStateMachineArn'] = ENV.stateMachineArn,
+  ): this {
+    this.function.addEnvironment(variable, stateMachine.stateMachineArn);
     stateMachine.grantStartExecution(this.function);
     return this;
   }

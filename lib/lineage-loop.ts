@@ -1,7 +1,9 @@
 /**
  * The lineage loop: the Step Functions state machine defined in `statemachines/lineage.asl.json`
- * (triage, issue, wait for the fix deploy, validate, close, iterate, escalate, andon cord), the
- * functions it may invoke, its logs and the alarms on its own failures.
+ * (triage, issue, wait for the fix deploy, validate, close, iterate in a fresh execution, escalate and
+ * wait for a human, andon cord), the functions it may invoke, its logs and the alarms on its own
+ * failures. `LoopStateMachine` is the shape both of prodloop's state machines share (the deploy watch
+ * is the other).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -46,9 +48,12 @@ export interface LineageLoopProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-/** `TriageFunctionArn` for `triage`: the placeholder a function's ARN fills in the definition. */
-export function placeholderFor(name: keyof LoopFunctions): string {
-  return `${name.charAt(0).toUpperCase()}${name.slice(1)}FunctionArn`;
+/** `TriageFunctionArn` for `triage`, `DeployWatchFunctionArn` for `deploy-watch`: the placeholder a function's ARN fills in a definition. */
+export function placeholderFor(name: string): string {
+  return `${name
+    .split('-')
+    .map((part) => `${part.charAt(0).toUpperCase()}${part.slice(1)}`)
+    .join('')}FunctionArn`;
 }
 
 /** Every `${Name}` in an ASL document, sorted and unique. */
@@ -56,15 +61,32 @@ export function placeholdersIn(definition: string): string[] {
   return [...new Set([...definition.matchAll(/\$\{([^}]+)\}/g)].map((m) => m[1] as string))].sort();
 }
 
-export class LineageLoop extends Construct {
+export interface LoopStateMachineProps {
+  /** The functions the definition names, by function name (`deploy-watch` fills `${DeployWatchFunctionArn}`). */
+  readonly functions: Readonly<Record<string, ProdloopFunction>>;
+  readonly alarmTopic: ITopic;
+  readonly definitionFile: string;
+  /** Suffix of the log group name and what the console and the alarms call it. */
+  readonly name: string;
+  readonly description: string;
+  readonly logRetention?: RetentionDays;
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * A STANDARD state machine from an ASL file whose `${XFunctionArn}` placeholders are exactly the given
+ * functions, traced, logging without execution data, invoking only those functions, with alarms on
+ * its failures, timeouts, aborts and throttles.
+ */
+export class LoopStateMachine extends Construct {
   readonly stateMachine: StateMachine;
   readonly logGroup: LogGroup;
   readonly alarms: readonly Alarm[];
 
-  constructor(scope: Construct, id: string, props: LineageLoopProps) {
+  constructor(scope: Construct, id: string, props: LoopStateMachineProps) {
     super(scope, id);
-    const definitionFile = props.definitionFile ?? join(projectRoot, 'statemachines', 'lineage.asl.json');
-    const functions = Object.entries(props.functions) as [keyof LoopFunctions, ProdloopFunction][];
+    const definitionFile = props.definitionFile;
+    const functions = Object.entries(props.functions);
 
     const substitutions = Object.fromEntries(functions.map(([name, fn]) => [placeholderFor(name), fn.function.functionArn]));
     checkPlaceholders(definitionFile, Object.keys(substitutions));
@@ -72,13 +94,13 @@ export class LineageLoop extends Construct {
     this.logGroup = new LogGroup(this, 'Logs', {
       // Step Functions writes through CloudWatch vended logs; names under this prefix keep the
       // log delivery's resource policy from growing with every state machine.
-      logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-lineage`,
+      logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-${props.name}`,
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
 
     this.stateMachine = new StateMachine(this, 'StateMachine', {
-      comment: 'prodloop lineage loop',
+      comment: props.description,
       stateMachineType: StateMachineType.STANDARD,
       definitionBody: DefinitionBody.fromFile(definitionFile),
       definitionSubstitutions: substitutions,
@@ -110,7 +132,7 @@ export class LineageLoop extends Construct {
         evaluationPeriods: 1,
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: TreatMissingData.NOT_BREACHING,
-        alarmDescription: `prodloop: a lineage execution ${what}. Look at the execution history; the lineage may need a human.`,
+        alarmDescription: `prodloop: a ${props.name} execution ${what}. Look at the execution history; ${props.name === 'lineage' ? 'the lineage may need a human' : 'the deploy may need a human look'}.`,
       });
       alarm.addAlarmAction(topicAction);
       return alarm;
@@ -121,6 +143,33 @@ export class LineageLoop extends Construct {
       alarmOn('ExecutionsAborted', this.stateMachine.metricAborted({ statistic: 'Sum' }), 'was aborted'),
       alarmOn('ExecutionThrottled', this.stateMachine.metricThrottled({ statistic: 'Sum' }), 'was throttled'),
     ];
+  }
+}
+
+export class LineageLoop extends LoopStateMachine {
+  constructor(scope: Construct, id: string, props: LineageLoopProps) {
+    // Same construct ids as before the deploy watch shared this builder: the logical ids, and with
+    // them the deployed state machine and its running executions, stay.
+    super(scope, id, {
+      functions: { ...props.functions },
+      alarmTopic: props.alarmTopic,
+      definitionFile: props.definitionFile ?? join(projectRoot, 'statemachines', 'lineage.asl.json'),
+      name: 'lineage',
+      description: 'prodloop lineage loop',
+      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+      ...(props.removalPolicy ? { removalPolicy: props.removalPolicy } : {}),
+    });
+  }
+
+  /**
+   * Allows the function to start executions of the loop, in a policy of its own: the lineage function
+   * hands each iteration to a fresh execution, and the definition names that function (a statement in
+   * its default policy would make function and machine wait for each other).
+   */
+  grantStartExecution(fn: ProdloopFunction): void {
+    fn.addPolicy('StartLoopExecution', [
+      new PolicyStatement({ actions: ['states:StartExecution'], resources: [this.stateMachine.stateMachineArn] }),
+    ]);
   }
 
   /**
@@ -139,7 +188,7 @@ export class LineageLoop extends Construct {
 }
 
 /** Synth fails when the definition and the substitutions disagree: an unfilled placeholder deploys broken. */
-function checkPlaceholders(definitionFile: string, substituted: readonly string[]): void {
+export function checkPlaceholders(definitionFile: string, substituted: readonly string[]): void {
   const placeholders = placeholdersIn(readFileSync(definitionFile, 'utf8'));
   const unfilled = placeholders.filter((p) => !substituted.includes(p));
   const unused = substituted.filter((s) => !placeholders.includes(s));

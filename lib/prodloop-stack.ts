@@ -1,6 +1,6 @@
 /**
- * prodloop on AWS: signals in (alarms, deploys), the lineage loop (Step Functions), one table,
- * GitHub access, and escalation to humans.
+ * prodloop on AWS: signals in (alarms, deploys, reported costs), the lineage loop and the deploy watch
+ * (Step Functions), one table, GitHub access, and escalation to humans.
  */
 
 import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
@@ -8,9 +8,10 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { ProdloopConfig } from '#core/config';
 import { configFromContext, validateConfig } from './config.ts';
+import { DeployWatch } from './deploy-watch.ts';
 import { EscalationChannel } from './escalation.ts';
 import { FrictionSignals } from './friction.ts';
-import { type FunctionName, type LogLevel, ProdloopFunction } from './function.ts';
+import { ENV, type FunctionName, type LogLevel, ProdloopFunction } from './function.ts';
 import { GithubAccess } from './github-access.ts';
 import { LineageLoop } from './lineage-loop.ts';
 import { SignalIngest } from './signal-ingest.ts';
@@ -50,6 +51,7 @@ export class ProdloopStack extends Stack {
   readonly githubAccess: GithubAccess;
   readonly ingest: SignalIngest;
   readonly loop: LineageLoop;
+  readonly deployWatch: DeployWatch;
   /** Friction signals from coding-agent transcripts, when the configuration has a `friction` key. */
   readonly friction?: FrictionSignals;
 
@@ -88,6 +90,17 @@ export class ProdloopStack extends Stack {
       lineage: fn('Lineage', 'lineage', 'prodloop: lineage bookkeeping: task tokens, budget, iterations, quarantine'),
       validate: fn('Validate', 'validate', 'prodloop: evaluates a fix deploy against the baseline', Duration.seconds(60)),
       escalate: fn('Escalate', 'escalate', 'prodloop: hands a lineage to a human'),
+      'record-cost': fn(
+        'RecordCost',
+        'record-cost',
+        "prodloop: charges reported costs to a lineage's budget, stops a loop whose budget is spent",
+      ),
+      'deploy-watch': fn(
+        'DeployWatch',
+        'deploy-watch',
+        'prodloop: watches every deploy touching watched code paths and pulls the andon cord on a regression',
+        Duration.seconds(60),
+      ),
     };
     this.functions = functions;
 
@@ -95,6 +108,7 @@ export class ProdloopStack extends Stack {
       watchedAlarms: config.watchedAlarms,
       ingestAlarm: functions['ingest-alarm'],
       recordDeploy: functions['record-deploy'],
+      recordCost: functions['record-cost'],
       keyRemovalPolicy: removalPolicy,
       ...(props.eventBusName ? { eventBusName: props.eventBusName } : {}),
     });
@@ -113,11 +127,28 @@ export class ProdloopStack extends Stack {
     });
     const { stateMachine } = this.loop;
 
+    this.deployWatch = new DeployWatch(this, 'DeployWatchMachine', {
+      functions: { 'deploy-watch': functions['deploy-watch'], github: functions.github, escalate: functions.escalate },
+      alarmTopic: this.escalation.topic,
+      removalPolicy,
+    });
+
     functions['ingest-alarm'].bindTable(table, { accessMode: 'RW' }).bindStateMachineStart(stateMachine).bindEventBus(bus);
 
-    functions['record-deploy'].bindTable(table, { accessMode: 'RW' });
+    functions['record-deploy']
+      .bindTable(table, { accessMode: 'RW' })
+      .bindStateMachineStart(this.deployWatch.stateMachine, ENV.deployWatchStateMachineArn);
     this.loop.grantTaskResponse(functions['record-deploy']);
     this.githubAccess.grantRead(functions['record-deploy']);
+
+    // A reported cost that spends the budget stops a waiting loop (SendTaskFailure).
+    functions['record-cost'].bindTable(table, { accessMode: 'RW' });
+    this.loop.grantTaskResponse(functions['record-cost']);
+
+    // The andon cord of a deploy watch locks paths, halts waiting loops (SendTaskFailure) and says so on the bus.
+    functions['deploy-watch'].bindTable(table, { accessMode: 'RW' }).bindEventBus(bus);
+    this.loop.grantTaskResponse(functions['deploy-watch']);
+    allowMetricReads(functions['deploy-watch'], { logsInsights: false });
 
     functions.triage.bindTable(table, { accessMode: 'RW' });
     allowMetricReads(functions.triage, { logsInsights: true });
@@ -127,6 +158,8 @@ export class ProdloopStack extends Stack {
 
     functions.lineage.bindTable(table, { accessMode: 'RW' }).bindEventBus(bus);
     this.loop.grantTaskResponse(functions.lineage);
+    // Each iteration continues in a fresh execution, which the lineage function starts.
+    this.loop.grantStartExecution(functions.lineage);
 
     // Validate reads the lineage and appends each evaluation to its audit trail.
     functions.validate.bindTable(table, { accessMode: 'RW' });
@@ -147,9 +180,13 @@ export class ProdloopStack extends Stack {
 
     new CfnOutput(this, 'TableName', { value: table.tableName, description: 'The lineage table' });
     new CfnOutput(this, 'StateMachineArn', { value: stateMachine.stateMachineArn, description: 'The lineage loop' });
+    new CfnOutput(this, 'DeployWatchStateMachineArn', {
+      value: this.deployWatch.stateMachine.stateMachineArn,
+      description: 'The deploy watch: one execution per deploy touching watched code paths',
+    });
     new CfnOutput(this, 'EventBusName', {
       value: bus.eventBusName,
-      description: 'prodloop\'s bus: put "Deploy Finished" events here; prodloop publishes its own events here',
+      description: 'prodloop\'s bus: put "Deploy Finished" and "Cost Reported" events here; prodloop publishes its own events here',
     });
     new CfnOutput(this, 'EscalationTopicArn', {
       value: this.escalation.topic.topicArn,

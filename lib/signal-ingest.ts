@@ -8,8 +8,9 @@
  *   state change and ingest-alarm decides which alarms are watched.
  * - CodeDeploy, ECS and CloudFormation deployment changes, and AWS Health events → record-deploy.
  *
- * On prodloop's own bus: "Deploy Finished" events, which any pipeline can put → record-deploy.
- * The bus is archived, so events can be replayed after a fix.
+ * On prodloop's own bus: "Deploy Finished" events, which any pipeline can put → record-deploy, and
+ * "Cost Reported" events, which CI or a coding agent puts → record-cost. The bus is archived, so
+ * events can be replayed after a fix.
  *
  * And an "alarm intake" SNS topic that alarms can name as an action directly, subscribed by
  * ingest-alarm. Every delivery has a dead-letter queue; events that reach a function but fail it
@@ -30,6 +31,8 @@ import type { ProdloopFunction } from './function.ts';
 
 /** Detail type of the event a pipeline puts on prodloop's bus when a deploy finishes. */
 export const DEPLOY_FINISHED = 'Deploy Finished';
+/** Detail type of the event CI or a coding agent puts on prodloop's bus to charge a lineage's budget. */
+export const COST_REPORTED = 'Cost Reported';
 
 export interface SignalIngestProps {
   /** Which alarms are watched. */
@@ -38,6 +41,8 @@ export interface SignalIngestProps {
   readonly ingestAlarm: ProdloopFunction;
   /** Records deploys and AWS Health events, and resumes lineages waiting for a fix. */
   readonly recordDeploy: ProdloopFunction;
+  /** Charges reported costs to lineage budgets. */
+  readonly recordCost: ProdloopFunction;
   /**
    * Name of prodloop's own event bus.
    * @default 'prodloop'
@@ -86,7 +91,7 @@ export class SignalIngest extends Construct {
 
   constructor(scope: Construct, id: string, props: SignalIngestProps) {
     super(scope, id);
-    const { ingestAlarm, recordDeploy } = props;
+    const { ingestAlarm, recordDeploy, recordCost } = props;
 
     this.eventBus = new EventBus(this, 'Bus', { eventBusName: props.eventBusName ?? 'prodloop' });
     this.archive = this.eventBus.archive('Archive', {
@@ -101,7 +106,7 @@ export class SignalIngest extends Construct {
     }).queue;
     this.parking = new DeadLetterQueue(this, 'Parking', { holds: 'events the functions failed on or rejected' }).queue;
 
-    for (const fn of [ingestAlarm, recordDeploy]) {
+    for (const fn of [ingestAlarm, recordDeploy, recordCost]) {
       fn.function.configureAsyncInvoke({
         onFailure: new SqsDestination(this.parking),
         retryAttempts: props.invokeRetryAttempts ?? 2,
@@ -149,6 +154,13 @@ export class SignalIngest extends Construct {
         'prodloop: deploys that pipelines report on the prodloop bus',
         { detailType: [DEPLOY_FINISHED] },
         recordDeploy,
+        this.eventBus,
+      ),
+      rule(
+        'CostReported',
+        'prodloop: costs that CI or coding agents report on the prodloop bus',
+        { detailType: [COST_REPORTED] },
+        recordCost,
         this.eventBus,
       ),
     ];

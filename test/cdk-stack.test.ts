@@ -33,8 +33,21 @@ const policiesOf = (roleId: string) =>
 const statementsOf = (roleId: string) => policiesOf(roleId).flatMap((p) => asArray(p.Properties.PolicyDocument.Statement));
 const actionsOf = (roleId: string) => new Set(statementsOf(roleId).flatMap((s) => asArray(s.Action as string | string[])));
 
-const names: FunctionName[] = ['ingest-alarm', 'record-deploy', 'triage', 'github', 'lineage', 'validate', 'escalate'];
+const names: FunctionName[] = [
+  'ingest-alarm',
+  'record-deploy',
+  'record-cost',
+  'triage',
+  'github',
+  'lineage',
+  'validate',
+  'escalate',
+  'deploy-watch',
+];
 const loopFunctions: FunctionName[] = ['triage', 'github', 'lineage', 'validate', 'escalate'];
+const watchFunctions: FunctionName[] = ['deploy-watch', 'github', 'escalate'];
+/** Functions that steer running loops: resume a wait, or fail it to halt the loop. */
+const steering: FunctionName[] = ['lineage', 'record-deploy', 'record-cost', 'deploy-watch'];
 
 describe('the lineage table', () => {
   test('the table is on-demand with PITR, TTL on expiresAt and the byKind index', () => {
@@ -71,7 +84,7 @@ describe('the lineage table', () => {
 });
 
 describe('functions', () => {
-  test('there is one function per handler folder, seven in all', () => {
+  test('there is one function per handler folder, nine in all', () => {
     assert.equal(Object.keys(resources('AWS::Lambda::Function')).length, names.length);
   });
 
@@ -128,7 +141,14 @@ describe('functions', () => {
         .filter((v) => v !== ENV.config && v in envOf(name))
         .sort();
     assert.deepEqual(bound('ingest-alarm'), ['EVENT_BUS_NAME', 'PARKING_QUEUE_URL', 'STATE_MACHINE_ARN', 'TABLE_NAME']);
-    assert.deepEqual(bound('record-deploy'), ['GITHUB_TOKEN_SECRET_ID', 'PARKING_QUEUE_URL', 'TABLE_NAME']);
+    assert.deepEqual(bound('record-deploy'), [
+      'DEPLOY_WATCH_STATE_MACHINE_ARN',
+      'GITHUB_TOKEN_SECRET_ID',
+      'PARKING_QUEUE_URL',
+      'TABLE_NAME',
+    ]);
+    assert.deepEqual(bound('record-cost'), ['PARKING_QUEUE_URL', 'TABLE_NAME']);
+    assert.deepEqual(bound('deploy-watch'), ['EVENT_BUS_NAME', 'TABLE_NAME']);
     assert.deepEqual(bound('triage'), ['TABLE_NAME']);
     assert.deepEqual(bound('github'), ['EVENT_BUS_NAME', 'GITHUB_TOKEN_SECRET_ID', 'TABLE_NAME']);
     assert.deepEqual(bound('lineage'), ['EVENT_BUS_NAME', 'TABLE_NAME']);
@@ -146,10 +166,10 @@ describe('functions', () => {
     }
   });
 
-  test('triage and validate read CloudWatch metrics; only triage queries logs', () => {
+  test('triage, validate and the deploy watch read CloudWatch metrics; only triage queries logs', () => {
     for (const name of names) {
       const actions = actionsOf(roleOf(name));
-      assert.equal(actions.has('cloudwatch:GetMetricData'), name === 'triage' || name === 'validate', name);
+      assert.equal(actions.has('cloudwatch:GetMetricData'), name === 'triage' || name === 'validate' || name === 'deploy-watch', name);
       assert.equal(actions.has('logs:StartQuery'), name === 'triage', name);
     }
   });
@@ -203,6 +223,15 @@ describe('signal ingestion', () => {
     }
   });
 
+  test('"Cost Reported" on the prodloop bus goes to record-cost', () => {
+    const rule = ruleFor('Cost Reported');
+    assert.deepEqual(rule?.Properties.EventBusName, { Ref: logicalId(stack.ingest.eventBus) });
+    assert.deepEqual(
+      rule?.Properties.Targets.map((t: Cfn) => t.Arn),
+      [fnArn('record-cost')],
+    );
+  });
+
   test('"Deploy Finished" on the prodloop bus goes to record-deploy', () => {
     const bus = logicalId(stack.ingest.eventBus);
     template.hasResourceProperties('AWS::Events::EventBus', { Name: 'prodloop' });
@@ -217,7 +246,7 @@ describe('signal ingestion', () => {
   test('every rule target has a dead-letter queue and a retry policy', () => {
     const queues = resources('AWS::SQS::Queue');
     const targets = rules().flatMap((r) => r.Properties.Targets as Cfn[]);
-    assert.equal(targets.length, 6);
+    assert.equal(targets.length, 7);
     for (const t of targets) {
       assert.ok(queues[t.DeadLetterConfig?.Arn?.['Fn::GetAtt']?.[0]], `${JSON.stringify(t.Arn)} has a dead-letter queue`);
       assert.ok(t.RetryPolicy.MaximumRetryAttempts > 0);
@@ -238,10 +267,10 @@ describe('signal ingestion', () => {
     }
   });
 
-  test('ingest-alarm and record-deploy park failed invocations after two retries', () => {
+  test('ingest-alarm, record-deploy and record-cost park failed invocations after two retries', () => {
     const configs = Object.values(resources('AWS::Lambda::EventInvokeConfig'));
     const parking = logicalId(stack.ingest.parking);
-    for (const name of ['ingest-alarm', 'record-deploy'] as const) {
+    for (const name of ['ingest-alarm', 'record-deploy', 'record-cost'] as const) {
       const config = configs.find((c) => c.Properties.FunctionName.Ref === functionId(name));
       assert.equal(config?.Properties.MaximumRetryAttempts, 2, name);
       assert.deepEqual(config?.Properties.DestinationConfig.OnFailure.Destination, { 'Fn::GetAtt': [parking, 'Arn'] }, name);
@@ -339,14 +368,14 @@ describe('the lineage loop', () => {
     assert.deepEqual([...invoked].sort(), loopFunctions.map(functionId).sort());
   });
 
-  test('lineage and record-deploy may send task responses, from a policy of their own', () => {
+  test('the functions that steer loops (lineage, record-deploy, record-cost, deploy-watch) may send task responses, from a policy of their own', () => {
     for (const name of names) {
       const policies = Object.entries(resources('AWS::IAM::Policy')).filter(
         ([, p]) =>
           asArray(p.Properties.Roles).some((r: Cfn) => r.Ref === roleOf(name)) &&
           asArray(p.Properties.PolicyDocument.Statement).some((s: Cfn) => asArray(s.Action).includes('states:SendTaskSuccess')),
       );
-      const mayRespond = name === 'lineage' || name === 'record-deploy';
+      const mayRespond = steering.includes(name);
       assert.equal(policies.length, mayRespond ? 1 : 0, name);
       const [entry] = policies;
       if (!entry) continue;
@@ -369,6 +398,23 @@ describe('the lineage loop', () => {
     assert.deepEqual(start?.Resource, { Ref: stateMachineId() });
   });
 
+  test('lineage may start the next execution of its own loop, from a policy of its own and without an environment variable', () => {
+    const policies = Object.entries(resources('AWS::IAM::Policy')).filter(
+      ([, p]) =>
+        asArray(p.Properties.Roles).some((r: Cfn) => r.Ref === roleOf('lineage')) &&
+        asArray(p.Properties.PolicyDocument.Statement).some((s: Cfn) => asArray(s.Action).includes('states:StartExecution')),
+    );
+    assert.equal(policies.length, 1);
+    const [policyId, policy] = policies[0] as [string, Resource];
+    assert.deepEqual(policy.Properties.PolicyDocument.Statement, [
+      { Action: 'states:StartExecution', Effect: 'Allow', Resource: { Ref: stateMachineId() } },
+    ]);
+    assert.ok(!asArray(functionResource('lineage').DependsOn ?? []).includes(policyId));
+    assert.equal(envOf('lineage')[ENV.stateMachineArn], undefined, 'the ARN comes from the execution context ($$.StateMachine.Id)');
+    const definition = readFileSync(join(projectRoot, 'statemachines', 'lineage.asl.json'), 'utf8');
+    assert.match(definition, /"stateMachineArn\.\$": "\$\$\.StateMachine\.Id"/);
+  });
+
   test("the state machine's failures, timeouts, aborts and throttles alarm the escalation topic", () => {
     const topic = { Ref: logicalId(stack.escalation.topic) };
     for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted', 'ExecutionThrottled']) {
@@ -378,6 +424,55 @@ describe('the lineage loop', () => {
         Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: stateMachineId() } }],
         Threshold: 1,
         AlarmActions: [topic],
+      });
+    }
+  });
+});
+
+describe('the deploy watch', () => {
+  const watchId = () => logicalId(stack.deployWatch.stateMachine);
+  const watch = () => resources('AWS::StepFunctions::StateMachine')[watchId()] as Resource;
+
+  test('is a second STANDARD, traced state machine logging to /aws/vendedlogs/states/ without execution data', () => {
+    const p = watch().Properties;
+    assert.equal(p.StateMachineType, 'STANDARD');
+    assert.deepEqual(p.TracingConfiguration, { Enabled: true });
+    assert.equal(p.LoggingConfiguration.IncludeExecutionData, false);
+    const logGroupId = p.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0];
+    assert.match(resources('AWS::Logs::LogGroup')[logGroupId]?.Properties.LogGroupName, /^\/aws\/vendedlogs\/states\/.*-deploy-watch$/);
+  });
+
+  test('its placeholders are the ARNs of the deploy-watch, github and escalate functions, and its role invokes only those', () => {
+    const definition = readFileSync(join(projectRoot, 'statemachines', 'deploy-watch.asl.json'), 'utf8');
+    assert.deepEqual(Object.keys(watch().Properties.DefinitionSubstitutions).sort(), placeholdersIn(definition));
+    assert.deepEqual(watch().Properties.DefinitionSubstitutions, {
+      DeployWatchFunctionArn: fnArn('deploy-watch'),
+      GithubFunctionArn: fnArn('github'),
+      EscalateFunctionArn: fnArn('escalate'),
+    });
+    const role = watch().Properties.RoleArn['Fn::GetAtt'][0];
+    const invoked = new Set(
+      statementsOf(role)
+        .filter((s) => asArray(s.Action).some((a: string) => a.startsWith('lambda:')))
+        .flatMap((s) => asArray(s.Resource))
+        .map((r: Cfn) => r['Fn::GetAtt']?.[0] ?? r['Fn::Join'][1][0]['Fn::GetAtt'][0]),
+    );
+    assert.deepEqual([...invoked].sort(), watchFunctions.map(functionId).sort());
+  });
+
+  test('record-deploy starts deploy watches and knows their state machine', () => {
+    assert.deepEqual(envOf('record-deploy')[ENV.deployWatchStateMachineArn], { Ref: watchId() });
+    const start = statementsOf(roleOf('record-deploy')).find((s) => asArray(s.Action).includes('states:StartExecution'));
+    assert.deepEqual(start?.Resource, { Ref: watchId() });
+  });
+
+  test("the deploy watch's failures, timeouts, aborts and throttles alarm the escalation topic", () => {
+    for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted', 'ExecutionThrottled']) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/States',
+        MetricName: metric,
+        Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: watchId() } }],
+        AlarmActions: [{ Ref: logicalId(stack.escalation.topic) }],
       });
     }
   });
@@ -401,6 +496,7 @@ describe('the template', () => {
   test('outputs name the table, the state machine, the bus and both topics', () => {
     template.hasOutput('TableName', { Value: { Ref: logicalId(stack.store.table) } });
     template.hasOutput('StateMachineArn', { Value: { Ref: logicalId(stack.loop.stateMachine) } });
+    template.hasOutput('DeployWatchStateMachineArn', { Value: { Ref: logicalId(stack.deployWatch.stateMachine) } });
     template.hasOutput('EventBusName', { Value: { Ref: logicalId(stack.ingest.eventBus) } });
     template.hasOutput('EscalationTopicArn', { Value: { Ref: logicalId(stack.escalation.topic) } });
     template.hasOutput('AlarmIntakeTopicArn', { Value: { Ref: logicalId(stack.ingest.alarmIntakeTopic) } });
