@@ -6,7 +6,7 @@
  * - accuracy of the decision (actionable / observation / ignore) and of the attribution;
  * - scenarios whose other expectations (issues, tier, priority) were not met.
  *
- *   npm run bench -- --only triage [-- --json] [--suite NAME]
+ *   npm run bench -- --only triage [-- --json] [--suite NAME] [--reseed N]
  *
  * Exits 0 once measured (a missed target is a finding); 1 when a scenario cannot be run.
  */
@@ -81,14 +81,20 @@ export function score(runs: readonly Scored[]) {
 
 async function main() {
   const { values } = parseArgs({
-    options: { json: { type: 'boolean', default: false }, suite: { type: 'string', default: 'suite' } },
+    options: {
+      json: { type: 'boolean', default: false },
+      suite: { type: 'string', default: 'suite' },
+      // Another draw of every scenario's noise: how much the figures depend on one draw.
+      reseed: { type: 'string', default: '0' },
+    },
     strict: true,
   });
   const dir = join(root, 'scenarios', values.suite);
   const scenarios = readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .sort()
-    .map((f) => loadScenario(join(dir, f)));
+    .map((f) => loadScenario(join(dir, f)))
+    .map((s) => ({ ...s, series: { ...s.series, seed: s.series.seed + Number(values.reseed) } }));
   const ddb = await startDynamoDbLocal();
   const client = dynamoDbClientFor(ddb.endpoint);
   const outboxRoot = mkdtempSync(join(tmpdir(), 'prodloop-bench-triage-'));
@@ -112,7 +118,7 @@ async function main() {
   const f = (x: number) => (Number.isNaN(x) ? 'n/a' : x.toFixed(3));
   const a = report.actionable;
   const lines = [
-    `scenarios: ${report.scenarios} (scenarios/${values.suite}/), expectations met: ${report.expectationsMet}`,
+    `scenarios: ${report.scenarios} (scenarios/${values.suite}/${values.reseed !== '0' ? `, noise reseeded +${values.reseed}` : ''}), expectations met: ${report.expectationsMet}`,
     `actionable issues: precision ${f(a.precision)}, recall ${f(a.recall)} (target ≥ ${TARGET.precision} and ≥ ${TARGET.recall}); TP ${a.tp}, FP ${a.fp}, FN ${a.fn}, TN ${a.tn}`,
     `decision accuracy: ${f(report.decisionAccuracy)} over ${report.decisionsLabeled} labeled`,
     `attribution accuracy: ${f(report.attributionAccuracy)} over ${report.attributionLabeled} labeled`,
