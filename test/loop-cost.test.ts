@@ -1,0 +1,145 @@
+/**
+ * "Cost Reported" events at record-cost, with the real store on DynamoDB Local: charged once per cost
+ * id, found by lineage id or by issue number, rejected with a reason when malformed, and a charge that
+ * spends the budget stops the loop waiting for a fix (its task fails with prodloop.BudgetSpent, which the
+ * lineage ASL turns into a budget escalation). Step Functions is answered at the SDK boundary.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import { StepFunctionsLoop } from '#adapters/sfn-loop';
+import { parseConfig } from '#core/config';
+import { parseCostEvent } from '#core/cost';
+import { costReportedEvent } from '../bin/local/run.ts';
+import { localDefaultConfig } from '../bin/local/scenario.ts';
+import { makeRecordCost } from '../lambdas/record-cost/app.ts';
+import { type TestStore, testStore } from './support/dynamodb.ts';
+
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const T0 = new Date('2026-03-02T10:00:00Z');
+
+let t: TestStore;
+before(async () => {
+  t = await testStore();
+});
+after(() => t.client.destroy());
+
+async function waitingLineage(budgetUsd: number, issue: number): Promise<string> {
+  const id = `lin-cost${issue}${Date.now().toString(36)}`;
+  await t.store.openLineage({
+    lineageId: id,
+    signal: {
+      kind: 'alarm',
+      source: 'eventbridge',
+      alarmName: 'prod-checkout-5xx',
+      state: 'ALARM',
+      reason: '',
+      at: T0.toISOString(),
+      variant: 'single-metric',
+      metrics: [],
+      childAlarms: [],
+      fingerprint: `fp-${id}`,
+    },
+    service: 'checkout',
+    codePaths: ['services/checkout/**'],
+    budgetUsd,
+    at: T0.toISOString(),
+  });
+  await t.store.recordIssue(
+    id,
+    { number: issue, url: `https://github.com/acme/shop/issues/${issue}`, kind: 'issue', shadow: false },
+    T0.toISOString(),
+  );
+  await t.store.parkForFix(id, `token-${id}`, T0.toISOString());
+  return id;
+}
+
+function world() {
+  const sent: { command: string; input: Record<string, unknown> }[] = [];
+  const client = {
+    send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+      sent.push({ command: command.constructor.name, input: command.input });
+      return {};
+    },
+  } as unknown as SFNClient;
+  const parked: string[] = [];
+  const record = makeRecordCost({
+    config: parseConfig(localDefaultConfig),
+    store: t.store,
+    clock: { now: () => T0 },
+    logger: quiet,
+    workflow: new StepFunctionsLoop(client, 'arn:aws:states:us-east-1:1:stateMachine:lineage'),
+    parking: {
+      async park(_event, reason) {
+        parked.push(reason);
+      },
+    },
+  });
+  return { record, sent, parked };
+}
+
+describe('Cost Reported', () => {
+  test('a malformed event is rejected with the field named; a cost for no lineage is parked', async () => {
+    const bad = parseCostEvent({
+      'detail-type': 'Cost Reported',
+      id: 'e1',
+      time: T0.toISOString(),
+      detail: { lineageId: 'lin-x', amountUsd: -3, source: 'ci' },
+    });
+    assert.equal(bad.outcome, 'rejected');
+    assert.match(bad.outcome === 'rejected' ? bad.reason : '', /detail\.amountUsd: must not be negative/);
+    const anonymous = parseCostEvent({ 'detail-type': 'Cost Reported', id: 'e2', detail: { amountUsd: 3, source: 'ci' } });
+    assert.match(anonymous.outcome === 'rejected' ? anonymous.reason : '', /name the lineage: lineageId or issueNumber/);
+    const w = world();
+    const out = await w.record(costReportedEvent({ lineageId: 'lin-nobody', amountUsd: 2, costId: 'c-0', at: T0 }));
+    assert.equal(out.outcome, 'rejected');
+    assert.match(w.parked[0] ?? '', /no lineage lin-nobody/);
+  });
+
+  test('a cost is charged once per cost id, found by issue number too, and audited with who reported it', async () => {
+    const id = await waitingLineage(50, 41);
+    const w = world();
+    const event = { ...costReportedEvent({ lineageId: id, amountUsd: 3.5, costId: 'ci-run-77', at: T0, source: 'github-actions' }) };
+    const first = await w.record(event);
+    const again = await w.record(event);
+    assert.ok(first.outcome === 'charged' && first.applied && first.costUsd === 3.5);
+    assert.ok(again.outcome === 'charged' && !again.applied && again.costUsd === 3.5);
+    const byIssue = await w.record({
+      'detail-type': 'Cost Reported',
+      id: 'evt-9',
+      time: T0.toISOString(),
+      detail: { issueNumber: 41, amountUsd: 1.25, source: 'coding-agent', description: 'agent run for #41' },
+    });
+    assert.ok(byIssue.outcome === 'charged' && byIssue.lineageId === id && byIssue.costUsd === 4.75);
+    const lineage = await t.store.getLineage(id);
+    assert.equal(lineage?.reportedCostUsd, 4.75);
+    const audit = (await t.store.auditTrail(id)).filter((e) => e.action === 'cost-reported');
+    assert.deepEqual(
+      audit.map((e) => [e.actor, e.detail.amountUsd]),
+      [
+        ['github-actions', 3.5],
+        ['coding-agent', 1.25],
+      ],
+    );
+    assert.equal(w.sent.length, 0, 'the budget is not spent: the loop keeps waiting');
+  });
+
+  test('a cost that spends the budget stops the waiting loop at once: its wait fails with prodloop.BudgetSpent', async () => {
+    const id = await waitingLineage(10, 42);
+    const w = world();
+    const out = await w.record(costReportedEvent({ lineageId: id, amountUsd: 12, costId: 'agent-1', at: T0 }));
+    assert.ok(out.outcome === 'charged' && out.budgetSpent && out.halted);
+    assert.deepEqual(
+      w.sent.map((s) => [s.command, s.input.taskToken, s.input.error]),
+      [['SendTaskFailureCommand', `token-${id}`, 'prodloop.BudgetSpent']],
+    );
+    assert.deepEqual(JSON.parse(String(w.sent[0]?.input.cause)), { reason: 'budget-spent', costUsd: 12, budgetUsd: 10, costId: 'agent-1' });
+    const lineage = await t.store.getLineage(id);
+    assert.equal(lineage?.status, 'halted');
+    assert.equal(lineage?.haltReason, 'budget-spent');
+    // A second report finds no parked wait: nothing more to stop.
+    const more = await w.record(costReportedEvent({ lineageId: id, amountUsd: 1, costId: 'agent-2', at: T0 }));
+    assert.ok(more.outcome === 'charged' && more.budgetSpent && !more.halted);
+    assert.equal(w.sent.length, 1);
+  });
+});

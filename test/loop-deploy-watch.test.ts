@@ -1,0 +1,269 @@
+/**
+ * The deploy watch at its handler, with the real store on DynamoDB Local and the real CloudWatch
+ * adapter, whose client (no local implementation) answers GetMetricData from per-cohort series at the
+ * SDK boundary; Step Functions and SNS likewise.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { CloudWatchClient, GetMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
+import { CloudWatchMetricSource } from '#adapters/cloudwatch';
+import { StepFunctionsLoop } from '#adapters/sfn-loop';
+import { SnsNotifier } from '#adapters/sns';
+import { parseConfig } from '#core/config';
+import type { SignalJudgement } from '#core/deploy-watch';
+import type { DeploySignal } from '#core/signals';
+import { localDefaultConfig } from '../bin/local/scenario.ts';
+import { makeDeployWatch } from '../lambdas/deploy-watch/app.ts';
+import { makeEscalate } from '../lambdas/escalate/app.ts';
+import { makeLineage } from '../lambdas/lineage/app.ts';
+import { type TestStore, testStore } from './support/dynamodb.ts';
+
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const DEPLOY_AT = new Date('2026-03-02T10:00:00Z');
+const NOW = new Date(DEPLOY_AT.getTime() + 10 * 60_000);
+const metric = { namespace: 'Shop/Checkout', metricName: 'Errors5xx', dimensions: { Service: 'checkout' }, stat: 'Sum', periodSeconds: 60 };
+const config = parseConfig({
+  ...localDefaultConfig,
+  codePaths: [{ service: 'checkout', alarmNamePrefixes: ['prod-checkout-'], paths: ['services/checkout/**'], metrics: [metric] }],
+});
+
+/** A CloudWatch client answering each query's series from `level(cohort, minute)`, with a little deterministic noise. */
+function cloudwatch(level: (cohort: string | undefined, minute: number) => number): CloudWatchClient {
+  return {
+    send: async (command: { input: GetMetricDataCommandInput }) => {
+      const input = command.input;
+      const from = (input.StartTime as Date).getTime();
+      const to = (input.EndTime as Date).getTime();
+      return {
+        MetricDataResults: (input.MetricDataQueries ?? []).map((q) => {
+          const cohort = q.MetricStat?.Metric?.Dimensions?.find((d) => d.Name === 'Cohort')?.Value;
+          const timestamps: Date[] = [];
+          const values: number[] = [];
+          for (let t = from; t < to; t += 60_000) {
+            const minute = Math.round((t - DEPLOY_AT.getTime()) / 60_000);
+            timestamps.push(new Date(t));
+            values.push(level(cohort, minute) * (1 + 0.05 * Math.sin(minute * 1.7)));
+          }
+          return { Id: q.Id, Label: q.Id, Timestamps: timestamps, Values: values, StatusCode: 'Complete' };
+        }),
+      };
+    },
+  } as unknown as CloudWatchClient;
+}
+
+function recording<T>() {
+  const sent: { command: string; input: T }[] = [];
+  const client = {
+    send: async (command: { constructor: { name: string }; input: T }) => {
+      sent.push({ command: command.constructor.name, input: command.input });
+      return { MessageId: 'm-1' };
+    },
+  };
+  return { client, sent };
+}
+
+function deploy(overrides: Partial<DeploySignal> = {}): DeploySignal {
+  return {
+    kind: 'deploy',
+    source: 'custom',
+    deployId: 'deploy-canary-1',
+    service: 'checkout',
+    status: 'succeeded',
+    at: DEPLOY_AT.toISOString(),
+    commitSha: 'c0ffee1',
+    previousSha: 'c0ffee0',
+    prNumbers: [812],
+    changedPaths: ['services/checkout/pricing.ts'],
+    dependencyChanges: [],
+    ...overrides,
+  };
+}
+
+const settings = { intervalSeconds: 300, maxEvaluations: 6, preDeployMinutes: 30 };
+
+let t: TestStore;
+before(async () => {
+  t = await testStore();
+});
+after(() => t.client.destroy());
+
+function watchWith(level: (cohort: string | undefined, minute: number) => number, sfn = recording<Record<string, unknown>>()) {
+  const published: { type: string; detail: Record<string, unknown> }[] = [];
+  const app = makeDeployWatch({
+    config,
+    store: t.store,
+    clock: { now: () => NOW },
+    logger: quiet,
+    metrics: new CloudWatchMetricSource(cloudwatch(level), () => NOW),
+    events: { publish: async (type, detail) => void published.push({ type, detail }) },
+    workflow: new StepFunctionsLoop(sfn.client as unknown as SFNClient, 'unused'),
+  });
+  return { app, published, sfn };
+}
+
+describe('judging a deploy', () => {
+  test('a canary deploy is judged new cohort against the baseline cohort, not before against after', async () => {
+    // Everyone's errors rise after the deploy (a traffic surge), the canary's no more than the stable cohort's.
+    const surge = watchWith((_cohort, minute) => (minute >= 0 ? 40 : 20));
+    const even = (await surge.app({ action: 'evaluate', deploy: deploy({ cohort: 'canary-10' }), loop: { evaluations: 0 }, settings })) as {
+      outcome: string;
+      judgements: SignalJudgement[];
+    };
+    assert.equal(even.outcome, 'pending');
+    assert.equal(even.judgements[0]?.method, 'cohort');
+    assert.equal(even.judgements[0]?.worse, false);
+    // The same surge judged before/after (no cohort) looks like a regression: the cohort comparison is what keeps it apart.
+    const beforeAfter = (await surge.app({ action: 'evaluate', deploy: deploy(), loop: { evaluations: 0 }, settings })) as {
+      outcome: string;
+      judgements: SignalJudgement[];
+    };
+    assert.equal(beforeAfter.judgements[0]?.method, 'before-after');
+    assert.equal(beforeAfter.outcome, 'worse');
+
+    // The canary errs twice as often as the stable cohort: worse, with the numbers.
+    const bad = watchWith((cohort, minute) => (minute >= 0 && cohort === 'canary-10' ? 40 : 20));
+    const worse = (await bad.app({ action: 'evaluate', deploy: deploy({ cohort: 'canary-10' }), loop: { evaluations: 0 }, settings })) as {
+      outcome: string;
+      judgements: SignalJudgement[];
+      paths: string[];
+    };
+    assert.equal(worse.outcome, 'worse');
+    const j = worse.judgements[0];
+    assert.equal(j?.method, 'cohort');
+    assert.ok((j?.currentMean ?? 0) > 38 && (j?.baselineMean ?? 0) < 22, JSON.stringify(j));
+    assert.match(
+      j?.reason ?? '',
+      /cohort canary-10 mean \d+(\.\d+)? over 10 points vs stable \d+(\.\d+)? over 10: \d+\.\d standard errors, 2\.\d\dx/,
+    );
+    assert.deepEqual(worse.paths, ['services/checkout/**']);
+  });
+
+  test('quiet looks clear the deploy after the configured number of looks', async () => {
+    const flat = watchWith(() => 20);
+    const first = (await flat.app({ action: 'evaluate', deploy: deploy(), loop: { evaluations: 0 }, settings })) as { outcome: string };
+    const last = (await flat.app({ action: 'evaluate', deploy: deploy(), loop: { evaluations: 5 }, settings })) as { outcome: string };
+    assert.deepEqual([first.outcome, last.outcome], ['pending', 'clear']);
+  });
+});
+
+describe('the andon cord of a deploy watch', () => {
+  test('locks the paths, halts the loop waiting for a fix at once and the validating one at its next look, and the page carries numbers and commands', async () => {
+    const open = async (name: string) => {
+      const id = `lin-${name}${Date.now().toString(36)}`;
+      await t.store.openLineage({
+        lineageId: id,
+        signal: {
+          kind: 'alarm',
+          source: 'eventbridge',
+          alarmName: `prod-checkout-${name}`,
+          state: 'ALARM',
+          reason: '',
+          at: DEPLOY_AT.toISOString(),
+          variant: 'single-metric',
+          metrics: [],
+          childAlarms: [],
+          fingerprint: `fp-${id}`,
+        },
+        service: 'checkout',
+        codePaths: ['services/checkout/**'],
+        budgetUsd: 50,
+        at: DEPLOY_AT.toISOString(),
+      });
+      await t.store.parkForFix(id, `token-${id}`, DEPLOY_AT.toISOString());
+      return id;
+    };
+    const waiting = await open('waiting');
+    const validating = await open('validating');
+    await t.store.claimFix(
+      validating,
+      deploy({ deployId: 'an-earlier-fix', at: new Date(DEPLOY_AT.getTime() - 60_000).toISOString() }),
+      DEPLOY_AT.toISOString(),
+    );
+
+    const sfn = recording<Record<string, unknown>>();
+    const { app, published } = watchWith((cohort, minute) => (minute >= 0 && cohort === 'canary-10' ? 40 : 20), sfn);
+    const look = (await app({ action: 'evaluate', deploy: deploy({ cohort: 'canary-10' }), loop: { evaluations: 0 }, settings })) as {
+      judgements: SignalJudgement[];
+      paths: string[];
+    };
+    const andon = (await app({
+      action: 'andon',
+      deploy: deploy({ cohort: 'canary-10' }),
+      paths: look.paths,
+      judgements: look.judgements,
+    })) as {
+      locked: string[];
+      halted: string[];
+    };
+    assert.deepEqual(andon.locked, ['services/checkout/**']);
+    assert.deepEqual([...andon.halted].sort(), [validating, waiting].sort());
+    assert.deepEqual(
+      sfn.sent.map((s) => [s.command, s.input.taskToken, s.input.error]),
+      [['SendTaskFailureCommand', `token-${waiting}`, 'prodloop.Halted']],
+    );
+    assert.equal((await t.store.getLineage(waiting))?.status, 'halted');
+    assert.equal(published.filter((e) => e.type === 'Andon Pulled').length, 1);
+    // Pulled again (a retried step): nothing is announced twice.
+    await app({ action: 'andon', deploy: deploy({ cohort: 'canary-10' }), paths: look.paths, judgements: look.judgements });
+    assert.equal(published.filter((e) => e.type === 'Andon Pulled').length, 1);
+
+    // The validating loop's next check stops it.
+    const lineage = makeLineage({
+      config,
+      store: t.store,
+      events: { publish: async () => {} },
+      clock: { now: () => NOW },
+      logger: quiet,
+      workflow: new StepFunctionsLoop(sfn.client as unknown as SFNClient, 'unused'),
+    });
+    const check = await lineage({ action: 'check', lineageId: validating, loop: { evaluations: 2, recoveredStreak: 0 } });
+    assert.equal(check.stop, 'andon');
+    assert.equal(check.evaluations, 2, 'the counters travel on');
+
+    // The page, through SNS.
+    const sns = recording<PublishCommandInput>();
+    const escalate = makeEscalate({
+      store: t.store,
+      notifier: new SnsNotifier(sns.client as unknown as SNSClient, 'arn:aws:sns:us-east-1:1:escalations'),
+      events: { publish: async () => {} },
+      clock: { now: () => NOW },
+      logger: quiet,
+    });
+    const paged = await escalate({
+      kind: 'deploy-andon',
+      deploy: deploy({ cohort: 'canary-10' }),
+      judgements: look.judgements,
+      prs: [{ number: 812, title: 'Price rounding' }],
+      andon: andon,
+      revert: {
+        proposed: true,
+        number: 913,
+        url: 'https://github.com/acme/shop/pull/913',
+        branch: 'prodloop/revert-deploy-canary-1',
+        existing: false,
+      },
+    });
+    assert.equal(paged.subject, '[prodloop] ANDON, deploy made it worse: checkout deploy-canary-1');
+    const message = sns.sent[0]?.input as PublishCommandInput;
+    assert.equal(message.MessageAttributes?.reason?.StringValue, 'andon');
+    const text = String(message.Message);
+    assert.deepEqual(
+      text.split('\n').filter((l) => /^[A-Z ]+$/.test(l)),
+      ['WHAT HAPPENED', 'EVIDENCE', 'WHAT PRODLOOP DID', 'NEXT'],
+    );
+    assert.match(text, /cohort canary-10/);
+    assert.match(
+      text,
+      /Errors5xx \{Service=checkout\}: \d+(\.\d+)? vs \d+(\.\d+)? \(2\.\d\dx\), \d+\.\d standard errors, 10 points after, 10 before \(cohort comparison\)/,
+    );
+    assert.match(text, /Proposed a revert: pull request #913 https:\/\/github\.com\/acme\/shop\/pull\/913/);
+    assert.match(text, /Halted 2 fix loop\(s\)/);
+    assert.match(text, /npx prodloop quarantine lift 'services\/checkout\/\*\*' --reason "\.\.\."/);
+    assert.ok(
+      text.split('\n').every((l) => l.length <= 400),
+      'short lines, readable on a phone',
+    );
+  });
+});
