@@ -10,7 +10,6 @@ import { dynamoDbClientFor } from '#adapters/dynamodb-table';
 import { StepFunctionsWorkflow } from '#adapters/sfn';
 import { prodloopConfig } from '#core/config';
 import { parseEventText } from '#core/parse-event';
-import type { Workflow } from '#core/ports';
 import { liftLock, resetBudget } from '../lambdas/lineage/human.ts';
 import { type Command, readStdin, UsageError } from './command.ts';
 import { startDynamoDbLocal } from './local/dynamodb-local.ts';
@@ -201,10 +200,11 @@ async function humanAction(kind: 'budget' | 'quarantine', args: string[], out: (
     const by = { actor: actor(values.by), reason: values.reason, at: new Date().toISOString() };
     // A deployed stack's halted loop waits in Step Functions; a local run stops its executions when it ends.
     const deployed = Boolean(values.table && !values.endpoint);
-    const workflow: Workflow = deployed
-      ? new StepFunctionsWorkflow(new SFNClient(values.region ? { region: values.region } : {}), 'unused')
-      : endedLocalRun;
-    const human = { store, workflow, iterationCap: configuredIterationCap() };
+    const human = {
+      store,
+      iterationCap: configuredIterationCap(),
+      ...(deployed ? { workflow: new StepFunctionsWorkflow(new SFNClient(values.region ? { region: values.region } : {}), 'unused') } : {}),
+    };
     if (kind === 'budget') {
       const { lineage: l, resumption } = await resetBudget(human, target, { ...by, ...(budgetUsd ? { budgetUsd } : {}) });
       out(
@@ -221,18 +221,6 @@ async function humanAction(kind: 'budget' | 'quarantine', args: string[], out: (
   }
   return 0;
 }
-
-/** No process waits on the tokens a local run parked: the run stopped its executions when it ended. */
-const endedLocalRun: Workflow = {
-  start: async () => {
-    throw new Error('a local run has ended; nothing to start');
-  },
-  resume: async () => {
-    const gone = new Error('the local run that waited has ended');
-    gone.name = 'TaskDoesNotExist';
-    throw gone;
-  },
-};
 
 /** The iteration cap of the configuration in cdk.json (what the stack was deployed with), else the default. */
 function configuredIterationCap(): number {

@@ -15,8 +15,8 @@ export interface HumanWord {
 }
 
 export type HumanDeps = Pick<Deps, 'store'> & {
-  /** Resumes the parked "waiting for a human" task. */
-  readonly workflow: Workflow;
+  /** Resumes the parked "waiting for a human" task; absent when no execution can be waiting (a local run that ended). */
+  readonly workflow?: Workflow;
   /** The configured iteration cap: a lineage at it stays halted until its iterations are reset. */
   readonly iterationCap: number;
 };
@@ -73,6 +73,13 @@ async function resumeIfClear(deps: HumanDeps, lineage: Lineage, by: HumanWord): 
       lineageId: id,
       resumed: false,
       note: `lineage ${id} stays halted: its paths are free but its budget or cap is spent; reset it to resume`,
+    };
+  }
+  if (!workflow) {
+    return {
+      lineageId: id,
+      resumed: false,
+      note: `lineage ${id} stays halted: no execution waits on it here (a local run stops its loops when it ends)`,
     };
   }
   const released = await store.releaseHuman(id, by);
