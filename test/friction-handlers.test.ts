@@ -195,7 +195,7 @@ describe('a daily run, handler by handler', () => {
     const [discovery] = tracker.filed;
     assert.equal(discovery?.kind, 'observation');
     assert.deepEqual(discovery?.labels, [...DISCOVERY_LABELS]);
-    assert.ok(!(discovery?.labels as readonly string[]).includes('agent-ready'));
+    assert.ok(!((discovery?.labels ?? []) as readonly string[]).includes('agent-ready'));
     assert.equal(discovery?.lineageId, `discovery-${DAY}`);
   });
 

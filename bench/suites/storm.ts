@@ -188,7 +188,7 @@ async function main() {
     if (o.json) process.stdout.write(`${JSON.stringify({ ...report, ok }, null, 2)}\n`);
     else {
       process.stdout.write(
-        [
+        `${[
           `${report.events} alarm events (${o.tenants} tenants × ${o.alarms} alarms), ${o.concurrency} in flight, DynamoDB Local`,
           `throughput: ${report.eventsPerSecond} events/s (${report.wallMs} ms); handler CPU ${report.cpuMicrosPerEvent} µs/event; ingest latency p50 ${report.ingestLatencyMs.p50} ms, p99 ${report.ingestLatencyMs.p99} ms`,
           `outcomes: ${Object.entries(outcomes)
@@ -199,7 +199,7 @@ async function main() {
             .map(([k, v]) => `${k} ${v}`)
             .join(', ')}; issues filed ${issues}`,
           ok ? 'storm handled: no duplicate execution or issue, no lost event' : 'STORM CHECK FAILED',
-        ].join('\n') + '\n',
+        ].join('\n')}\n`,
       );
     }
     if (!ok) process.exitCode = 1;
