@@ -153,4 +153,51 @@ describe('which lineage a deploy resumes', () => {
     );
     assert.deepEqual(starts[1]?.files, ['services/checkout/prices.ts']);
   });
+
+  test('when Step Functions fails the resume, the claim is undone and the redelivered event resumes the loop', async () => {
+    const [, second] = await twoWaitingLineages();
+    const sent: string[] = [];
+    let throttle = true;
+    const client = {
+      send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+        if (throttle) {
+          throttle = false;
+          const error = new Error('Rate exceeded');
+          error.name = 'ThrottlingException';
+          throw error;
+        }
+        sent.push(String(command.input.taskToken));
+        return {};
+      },
+    } as unknown as SFNClient;
+    const record = makeRecordDeploy({
+      config: parseConfig({ ...localDefaultConfig, fixDetection: 'pull-requests' }),
+      store: t.store,
+      clock: { now: () => T0 },
+      logger: quiet,
+      parking: { park: async () => undefined },
+      workflow: new StepFunctionsWorkflow(client, 'unused'),
+      codeHost: {
+        resolveDeploy: async (d) => ({
+          prs: [{ number: 4, title: 'Cache prices', body: 'Fixes #2' }],
+          commitMessages: [],
+          files: d.changedPaths,
+          resolvedBy: 'event',
+        }),
+        proposeRevert: async () => ({ proposed: false, reason: 'not in this test' }),
+      },
+    });
+    const event = deployFinishedEvent({
+      id: 'deploy-retry',
+      service: 'checkout',
+      changedPaths: [],
+      prNumbers: [4],
+      at: new Date(T0.getTime() + 90 * 60_000),
+    });
+    await assert.rejects(record(event), /Rate exceeded/);
+    assert.equal((await t.store.getLineage(second))?.status, 'awaiting-fix', 'the wait goes on');
+    const retried = await record(event);
+    assert.deepEqual(retried.outcome === 'recorded' && [retried.duplicate, retried.resumed], [true, [second]]);
+    assert.deepEqual(sent, [`token-${second}`]);
+  });
 });

@@ -104,6 +104,17 @@ describe('claiming a fix deploy', () => {
     assert.equal(next.lineage.taskToken, undefined, 'the caller resumes its own token with the queued deploy');
   });
 
+  test('a claim whose resume failed is undone, and the redelivered deploy resumes the loop', async () => {
+    const { id, token } = await waiting();
+    const claim = await t.store.claimFix(id, deploy('d-1', 30), at(30));
+    assert.equal(claim.outcome, 'resume');
+    assert.equal(await t.store.unclaimFix(id, 'd-1', token, at(31)), true);
+    assert.equal((await t.store.getLineage(id))?.status, 'awaiting-fix');
+    const again = await t.store.claimFix(id, deploy('d-1', 30), at(32));
+    assert.deepEqual(again, { outcome: 'resume', taskToken: token });
+    assert.equal(await t.store.unclaimFix(id, 'd-other', token, at(33)), false, 'only the claim of that deploy is undone');
+  });
+
   test('a resolved lineage takes no fix', async () => {
     const { id } = await waiting();
     await t.store.claimFix(id, deploy('d-1', 30), at(30));

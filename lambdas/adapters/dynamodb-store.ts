@@ -514,6 +514,20 @@ export class DynamoDbLineageStore implements LineageStore {
     });
   }
 
+  async unclaimFix(lineageId: string, deployId: string, taskToken: string, at: string): Promise<boolean> {
+    return this.rewrite<boolean>(lineageId, (current) => {
+      if (current.status !== 'validating' || current.fixDeploy?.deployId !== deployId) return { result: false };
+      return {
+        result: true,
+        write: {
+          set: { status: 'awaiting-fix' satisfies LineageStatus, taskToken, updatedAt: at },
+          remove: ['fixDeploy'],
+          audit: { at, actor: 'prodloop', action: 'fix-deploy-unclaimed', detail: { deployId, status: 'awaiting-fix' } },
+        },
+      };
+    });
+  }
+
   async parkForFix(lineageId: string, taskToken: string, at: string): Promise<{ lineage: Lineage; queued?: DeploySignal }> {
     const queued = await this.rewrite<DeploySignal | undefined>(lineageId, (current) => {
       if (!AWAIT_FIX_FROM.includes(current.status)) {

@@ -33,7 +33,10 @@ export function referencesOf(contents: Pick<DeployContents, 'prs' | 'commitMessa
 /** Why a deploy is this lineage's fix, or undefined when it is not. */
 export function fixReason(lineage: Pick<Lineage, 'lineageId' | 'issue'>, refs: DeployReferences): string | undefined {
   if (refs.lineages.includes(lineage.lineageId)) return `a pull request or commit names lineage ${lineage.lineageId}`;
-  if (lineage.issue && refs.issues.includes(lineage.issue.number)) return `a pull request closes issue #${lineage.issue.number}`;
+  // An issue filed in shadow mode lives in the audit trail under a made-up number no pull request can close.
+  const closable = lineage.issue && !lineage.issue.url.startsWith('shadow://');
+  if (closable && lineage.issue && refs.issues.includes(lineage.issue.number))
+    return `a pull request closes issue #${lineage.issue.number}`;
   return undefined;
 }
 

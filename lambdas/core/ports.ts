@@ -98,6 +98,11 @@ export interface LineageStore {
    */
   claimFix(lineageId: string, deploy: DeploySignal, at: string): Promise<ClaimFixResult>;
   /**
+   * Undoes a claim whose resume failed (the wait goes on with its token), so that a redelivery of the
+   * deploy resumes the loop; false when the lineage moved on since the claim.
+   */
+  unclaimFix(lineageId: string, deployId: string, taskToken: string, at: string): Promise<boolean>;
+  /**
    * Starts a wait for a fix: takes a queued fix deploy (returned, the lineage moves to validating and
    * the caller resumes its own token with it), or parks the token and moves the lineage to awaiting-fix.
    */

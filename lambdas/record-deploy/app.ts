@@ -47,6 +47,10 @@ export type RecordDeployDeps = Pick<Deps, 'config' | 'store' | 'workflow' | 'par
 /** How far back the previous deploy of a service is looked for, when an event names no previous commit. */
 const PREVIOUS_DEPLOY_LOOKBACK_MS = 30 * 24 * 3600_000;
 
+/** The task is gone (the execution ended or timed out): giving its token back would only fail again. */
+const isGoneTask = (error: unknown) =>
+  ['TaskDoesNotExist', 'TaskTimedOut', 'InvalidToken'].includes((error as { name?: string } | null)?.name ?? '');
+
 const isHealth = (event: unknown) => typeof event === 'object' && event !== null && (event as { source?: unknown }).source === 'aws.health';
 
 export function makeRecordDeploy(deps: RecordDeployDeps) {
@@ -90,7 +94,13 @@ export function makeRecordDeploy(deps: RecordDeployDeps) {
       const context = { lineageId: lineage.lineageId, deployId: deploy.deployId, why };
       switch (claim.outcome) {
         case 'resume':
-          await workflow.resume(claim.taskToken, { deploy, fixedBy: why, prs: contents.prs.map((p) => p.number) });
+          try {
+            await workflow.resume(claim.taskToken, { deploy, fixedBy: why, prs: contents.prs.map((p) => p.number) });
+          } catch (error) {
+            // The wait goes on: give the token back so that the redelivery of this event resumes it.
+            if (!isGoneTask(error)) await store.unclaimFix(lineage.lineageId, deploy.deployId, claim.taskToken, clock.now().toISOString());
+            throw error;
+          }
           resumed.push(lineage.lineageId);
           logger.info('fix deploy resumed lineage', context);
           break;
