@@ -17,6 +17,8 @@
 import type { Point } from './ports.ts';
 import { type HistoryWindow, seasonalProfile } from './seasonality.ts';
 import {
+  binomialLowerTail,
+  binomialUpperTail,
   lag1Autocorrelation,
   linearFit,
   mean,
@@ -114,7 +116,12 @@ export function analyzeShift(
   const fitBefore = (split: number) => {
     const xs = Array.from({ length: split }, (_, i) => i);
     const fit = linearFit(xs, adjusted.slice(0, split));
-    const trended = Number.isFinite(fit.slopeSe) && fit.slopeSe > 0 && Math.abs(fit.slope / fit.slopeSe) >= 3;
+    // A trend counts only when its slope stands out of autocorrelated noise too (the slope's error widened the
+    // same way as a mean's), so a slow wander is not extrapolated as if it were a trend.
+    const fitResiduals = adjusted.slice(0, split).map((v, i) => v - fit.intercept - fit.slope * i);
+    const rhoFit = correctedRho(fitResiduals);
+    const widen = Math.sqrt(Math.max((1 + rhoFit) / (1 - rhoFit), batchMeansInflation(fitResiduals)));
+    const trended = Number.isFinite(fit.slopeSe) && fit.slopeSe > 0 && Math.abs(fit.slope / (fit.slopeSe * widen)) >= 3;
     const level = trended ? fit.intercept : mean(adjusted.slice(0, split));
     const slope = trended ? fit.slope : 0;
     const residuals = adjusted.slice(0, split).map((v, i) => v - level - slope * i);
@@ -146,8 +153,10 @@ export function analyzeShift(
   const expectedMean = mean(expectedAfter);
   const observedMean = mean(after);
   const expectedBeforeMean = mean(y.slice(0, k).map((_, i) => seasonal(i) + base.level + base.slope * i));
-  const rho = Math.min(0.95, Math.max(0, lag1Autocorrelation(base.residuals)));
-  const inflation = (1 + rho) / (1 - rho);
+  const rho = correctedRho(base.residuals);
+  // Autocorrelation widens the error of a mean: the AR(1) factor from the lag-1 correlation, or the long-run
+  // variance from batch means (autocorrelation at every lag), whichever is larger.
+  const inflation = Math.max((1 + rho) / (1 - rho), batchMeansInflation(base.residuals));
   const poissonSd = o.countLike ? Math.sqrt(Math.max(expectedBeforeMean, 0)) : 0;
   const noise = base.sd;
   const statNoise = Math.max(noise, poissonSd, 1e-9);
@@ -160,13 +169,18 @@ export function analyzeShift(
   let pValue = twoSidedP(z);
   const integers = o.countLike && y.every((v) => Number.isInteger(v));
   if (integers && inflation < 1.5) {
-    // Small counts: the exact Poisson tail is the honest one; keep the larger (more cautious) p-value.
-    const observed = Math.round(after.reduce((s, v) => s + v, 0));
-    const lambda = Math.max(
-      expectedAfter.reduce((s, v) => s + v, 0),
-      0.5 / k,
+    // Counts: the exact test of two Poisson rates, conditional on the total (free of the unknown rate): the
+    // count after the onset is binomial with the share the model expects after it. Keep the more cautious p.
+    const observedAfter = Math.round(after.reduce((s, v) => s + v, 0));
+    const observedBefore = Math.round(y.slice(0, k).reduce((s, v) => s + v, 0));
+    const expectedBefore = y.slice(0, k).reduce((s, _, i) => s + Math.max(0, seasonal(i) + base.level + base.slope * i), 0);
+    const expectedAfterSum = expectedAfter.reduce((s, v) => s + v, 0);
+    const share = expectedAfterSum + expectedBefore > 0 ? expectedAfterSum / (expectedAfterSum + expectedBefore) : nAfter / n;
+    const total = observedAfter + observedBefore;
+    const exact = Math.min(
+      1,
+      2 * (diff >= 0 ? binomialUpperTail(observedAfter, total, share) : binomialLowerTail(observedAfter, total, share)),
     );
-    const exact = Math.min(1, 2 * (diff >= 0 ? poissonUpperTail(observed, lambda) : poissonLowerTail(observed, lambda)));
     pValue = Math.max(pValue, exact);
   }
   const tried = scan.tried;
@@ -233,6 +247,26 @@ export interface TenantTest {
   /** One-sided p-value of a shift in the overall direction (mid-p for counts); 1 without data after the onset. */
   readonly p: number;
   readonly excess: number;
+}
+
+/** Lag-1 autocorrelation, corrected for its small-sample bias towards 0 (about (1 + 4ρ)/n), within [0, 0.95]. */
+function correctedRho(residuals: readonly number[]): number {
+  const r = lag1Autocorrelation(residuals);
+  return Math.min(0.95, Math.max(0, r + (1 + 4 * Math.max(r, 0)) / Math.max(residuals.length, 1)));
+}
+
+/**
+ * Variance inflation of a mean from batch means: residuals cut into blocks of about √n, the variance of the
+ * block means times the block size, over the variance of single residuals. 1 for independent noise.
+ */
+function batchMeansInflation(residuals: readonly number[]): number {
+  const n = residuals.length;
+  const size = Math.max(5, Math.floor(n ** (2 / 3) / 2));
+  const blocks = Math.floor(n / size);
+  if (blocks < 4) return 1;
+  const means = Array.from({ length: blocks }, (_, b) => mean(residuals.slice(b * size, (b + 1) * size)));
+  const single = stddev(residuals) ** 2;
+  return single > 0 ? Math.max(1, (stddev(means) ** 2 * size) / single) : 1;
 }
 
 /** Is one tenant's series shifted at the onset, in the direction of the overall shift? */

@@ -277,3 +277,29 @@ function invert3(m: readonly (readonly number[])[]): number[][] | undefined {
     [C * r, -(a * h - b * g) * r, (a * e - b * d) * r],
   ];
 }
+
+/** log of the binomial coefficient C(n, k). */
+function logChoose(n: number, k: number): number {
+  return logGamma(n + 1) - logGamma(k + 1) - logGamma(n - k + 1);
+}
+
+/** P(X >= k) for X ~ Binomial(n, p), summed in log space (normal approximation past 5,000 trials). */
+export function binomialUpperTail(k: number, n: number, p: number): number {
+  if (k <= 0) return 1;
+  if (k > n) return 0;
+  if (p <= 0) return 0;
+  if (p >= 1) return 1;
+  if (n > 5000) return normalUpperTail((k - 0.5 - n * p) / Math.sqrt(n * p * (1 - p)));
+  let sum = 0;
+  for (let i = k; i <= n; i++) {
+    const term = Math.exp(logChoose(n, i) + i * Math.log(p) + (n - i) * Math.log(1 - p));
+    sum += term;
+    if (i > n * p && term < sum * 1e-15) break;
+  }
+  return Math.min(1, sum);
+}
+
+/** P(X <= k) for X ~ Binomial(n, p). */
+export function binomialLowerTail(k: number, n: number, p: number): number {
+  return binomialUpperTail(n - k, n, 1 - p);
+}
