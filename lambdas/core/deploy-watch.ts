@@ -41,6 +41,8 @@ export const signalJudgement = z.object({
   baselineMean: z.number(),
   currentMean: z.number(),
   z: z.number(),
+  /** What `z` counts: standard errors of the mean (the watch's tests) or standard deviations from the baseline (a validation verdict). */
+  zUnit: z.enum(['se', 'sd']).optional(),
   baselinePoints: z.number().int().min(0),
   points: z.number().int().min(0),
   reason: z.string(),
@@ -209,11 +211,11 @@ export function renderRevertBody(facts: AndonFacts, repository: string): string 
     '',
     '## Evidence',
     '',
-    '| signal | method | before | after | standard errors | points |',
+    '| signal | method | before | after | shift | points before / after |',
     '| --- | --- | ---: | ---: | ---: | ---: |',
     ...worse.map(
       (j) =>
-        `| ${cell(j.label)} | ${j.method === 'cohort' ? `cohort ${cell(deploy.cohort ?? '')}` : 'before / after'} | ${fmt(j.baselineMean)} | ${fmt(j.currentMean)} | ${j.z.toFixed(1)} | ${j.baselinePoints} / ${j.points} |`,
+        `| ${cell(j.label)} | ${j.method === 'cohort' ? `cohort ${cell(deploy.cohort ?? '')}` : 'before / after'} | ${fmt(j.baselineMean)} | ${fmt(j.currentMean)} | ${j.z.toFixed(1)} ${j.zUnit === 'sd' ? 'sd from baseline' : 'standard errors'} | ${j.baselinePoints || '-'} / ${j.points} |`,
     ),
     '',
     `Deployed ${deploy.at}${deploy.commitSha ? ` at \`${deploy.commitSha}\`` : ''}${deploy.previousSha ? ` (before: \`${deploy.previousSha}\`)` : ''}.`,

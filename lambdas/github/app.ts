@@ -53,6 +53,7 @@ export function makeGithub(deps: Pick<Deps, 'config' | 'store' | 'tracker' | 'ev
               baselineMean: input.verdict.baselineMean,
               currentMean: input.verdict.currentMean,
               z: input.verdict.signalToNoise,
+              zUnit: 'sd' as const,
               baselinePoints: 0,
               points: input.verdict.points,
               reason: input.verdict.reason,
