@@ -204,12 +204,14 @@ export class ProdloopStack extends Stack {
  * CloudWatch Logs Insights queries on the account's log groups.
  */
 function allowMetricReads(fn: ProdloopFunction, options: { logsInsights: boolean }): void {
-  const statements = [new PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] })];
+  // Triage also reads alarm definitions: a composite alarm's children and the other alarms in ALARM.
+  const metricActions = options.logsInsights ? ['cloudwatch:GetMetricData', 'cloudwatch:DescribeAlarms'] : ['cloudwatch:GetMetricData'];
+  const statements = [new PolicyStatement({ actions: metricActions, resources: ['*'] })];
   const acknowledgements = [
     {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        "cloudwatch:GetMetricData supports no resource-level permissions, and the alarms prodloop reads are the user's, named only at run time" +
+        "cloudwatch:GetMetricData (and DescribeAlarms, a listing) supports no resource-level permissions, and the alarms prodloop reads are the user's, named only at run time" +
         (options.logsInsights ? '; logs:GetQueryResults supports no resource-level permissions either.' : '.'),
     },
   ];

@@ -170,6 +170,7 @@ describe('functions', () => {
     for (const name of names) {
       const actions = actionsOf(roleOf(name));
       assert.equal(actions.has('cloudwatch:GetMetricData'), name === 'triage' || name === 'validate' || name === 'deploy-watch', name);
+      assert.equal(actions.has('cloudwatch:DescribeAlarms'), name === 'triage', `${name} reads alarm definitions`);
       assert.equal(actions.has('logs:StartQuery'), name === 'triage', name);
     }
   });
