@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { parseConfig } from '#core/config';
+import { executionSettings } from '#core/deps';
 import { decision as decisionSchema, type Lineage } from '#core/lineage';
 import type { LineageStore, MetricSource, Point } from '#core/ports';
 import type { MetricRef } from '#core/signals';
@@ -325,10 +327,36 @@ describe('validate handler', () => {
     assert.equal(r.traffic?.[0]?.metricName, 'Requests');
     assert.equal(resolveSignal('prod-x', [metric('m1', 'Errors5xx', { returnData: true })], []).kind, 'count');
     assert.equal(resolveSignal('prod-x', [metric('m1', 'Latency', { stat: 'p99', returnData: true })], []).kind, 'level');
-    const rule = { alarmNamePrefixes: ['prod-checkout-'], kind: 'rate' as const, traffic: metric('t', 'Requests', { returnData: true }) };
+    const rule = {
+      alarmNamePrefixes: ['prod-checkout-'],
+      namespaces: [],
+      kind: 'rate' as const,
+      traffic: metric('t', 'Requests', { returnData: true }),
+    };
     const configured = resolveSignal('prod-checkout-5xx', [metric('m1', 'Errors5xx', { returnData: true })], [rule]);
     assert.equal(configured.kind, 'rate');
     assert.equal(configured.traffic?.[0]?.metricName, 'Requests');
+  });
+
+  test("a code path's traffic metric makes its error count a rate over requests, and leaves its latency a level", () => {
+    const config = parseConfig({
+      githubRepository: 'acme/shop',
+      watchedAlarms: { namePrefixes: ['prod-'] },
+      codePaths: [
+        {
+          service: 'checkout',
+          alarmNamePrefixes: ['prod-checkout-'],
+          paths: ['services/checkout/**'],
+          trafficMetric: { namespace: 'Shop/Checkout', metricName: 'Requests' },
+        },
+      ],
+    });
+    const rules = executionSettings(config).signals;
+    const errors = resolveSignal('prod-checkout-5xx', [metric('m1', 'Errors5xx', { returnData: true })], rules);
+    assert.equal(errors.kind, 'rate');
+    assert.equal(errors.traffic?.[0]?.metricName, 'Requests');
+    assert.equal(resolveSignal('prod-checkout-p99', [metric('m1', 'Latency', { stat: 'p99', returnData: true })], rules).kind, 'level');
+    assert.equal(resolveSignal('prod-search-5xx', [metric('m1', 'Errors5xx', { returnData: true })], rules).kind, 'count');
   });
 
   test('each look reads the history before the onset and the traffic, and audits the estimate while undecided', async () => {
@@ -399,5 +427,79 @@ describe('validate handler', () => {
     assert.match(result.verdict.reason, /requests\/min/);
     assert.equal(audits[0]?.signal, 'rate');
     assert.equal(audits[0]?.etaMinutes, result.verdict.etaMinutes);
+  });
+});
+
+describe('validate handler without traffic data', () => {
+  test('a traffic metric with no data: the errors are judged as a count instead of being dropped', async () => {
+    const world = rateWorld({
+      requests: () => 1000,
+      errorRate: (m) => 0.01 * (m >= 0 && m < 60 ? 4 : m >= 60 ? 8 : 1),
+      from: -1440,
+      to: 70,
+      seed: 14,
+    });
+    const metrics = {
+      async series(refs: readonly MetricRef[], from: string, to: string) {
+        return refs[0]?.id === 'traffic' ? [] : world.values.filter((p) => p.at >= from && p.at < to);
+      },
+    } as unknown as MetricSource;
+    const audits: Record<string, unknown>[] = [];
+    const store = {
+      async getLineage() {
+        return {
+          lineageId: 'lin-2',
+          signal: {
+            alarmName: 'prod-checkout-5xx',
+            metrics: [{ id: 'm1', namespace: 'Shop/Checkout', metricName: 'Errors5xx', dimensions: {}, stat: 'Sum', returnData: true }],
+          },
+        } as unknown as Lineage;
+      },
+      async appendAudit(e: { detail: Record<string, unknown> }) {
+        audits.push(e.detail);
+      },
+    } as unknown as LineageStore;
+    const validate = makeValidate({
+      store,
+      metrics,
+      clock: { now: () => new Date(T0 + 65 * MIN) },
+      logger: { info() {}, warn() {}, error() {} },
+    });
+    const result = await validate({
+      lineageId: 'lin-2',
+      deploy: { kind: 'deploy', source: 'custom', deployId: 'd-2', service: 'checkout', status: 'succeeded', at: at(60) },
+      decision: decisionSchema.parse({
+        kind: 'actionable',
+        tier: 1,
+        priority: 'P1',
+        confidence: 0.8,
+        attribution: 'platform-deploy',
+        reasons: [],
+        evidence: {
+          ...evidence,
+          onset: at(0),
+          durationMinutes: 15,
+          signalToNoise: 10,
+          ratio: 4,
+          tenantsAffected: 80,
+          tenantsActive: 200,
+          breadth: 0.4,
+        },
+      }),
+      loop: { evaluations: 0, recoveredStreak: 0 },
+      settings: {
+        ...quick,
+        historyMinutes: 1440,
+        signals: [
+          {
+            alarmNamePrefixes: ['prod-checkout-'],
+            namespaces: [],
+            traffic: { id: 'traffic', namespace: 'Shop/Checkout', metricName: 'Requests', dimensions: {}, returnData: true },
+          },
+        ],
+      },
+    });
+    assert.equal(audits[0]?.signal, 'count');
+    assert.equal(result.outcome, 'worse', 'the doubled error count is still seen');
   });
 });

@@ -1,5 +1,6 @@
 /** Everything a handler's core may need from the outside, injected: real adapters on AWS, local ones in local mode and tests. */
 import type { ProdloopConfig } from './config.ts';
+import { signalRules } from './signal-rule.ts';
 import type { Clock, CodeHost, EventPublisher, IssueTracker, LineageStore, MetricSource, Notifier, Workflow } from './ports.ts';
 
 export interface LoggerLike {
@@ -40,6 +41,6 @@ export function executionSettings(config: ProdloopConfig) {
     settleMinutes: config.validation.settleMinutes,
     historyMinutes: Math.round(config.validation.historyDays * 1440),
     preDeployMinutes: config.validation.preDeployMinutes,
-    signals: config.validation.signals,
+    signals: signalRules(config),
   };
 }

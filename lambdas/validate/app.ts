@@ -9,8 +9,9 @@ import type { Deps } from '#core/deps';
 import { NotFoundError } from '#core/errors';
 import { decision } from '#core/lineage';
 import type { Point } from '#core/ports';
+import { ruleFor, type SignalRule } from '#core/signal-rule';
 import { deploySignal, type MetricRef } from '#core/signals';
-import { type Evaluation, evaluate, type SignalKind, type SignalRule, validationLoop, validationSettings } from '#core/validate';
+import { type Evaluation, evaluate, type SignalKind, validationLoop, validationSettings } from '#core/validate';
 
 export const validateInput = z.object({
   lineageId: z.string(),
@@ -32,22 +33,27 @@ export interface ResolvedSignal {
 }
 
 /**
- * How an alarm's metric is read: a configured rule first; else a metric-math ratio `a / b` of two
- * metrics is a rate (events a over traffic b); else a Sum or SampleCount is a count; else a level.
+ * How an alarm's metric is read: a rule with a kind says; else a metric-math ratio `a / b` of two
+ * metrics is a rate (events a over traffic b); else a Sum or SampleCount is a count, or a rate when
+ * a rule (or the alarm's code path) names its traffic metric; anything else is a level.
  */
 export function resolveSignal(alarmName: string, metrics: readonly MetricRef[], rules: readonly SignalRule[]): ResolvedSignal {
-  const rule = rules.find((r) => r.alarmNamePrefixes.length === 0 || r.alarmNamePrefixes.some((p) => alarmName.startsWith(p)));
-  if (rule?.traffic) return { kind: rule.kind ?? 'rate', value: metrics, traffic: [{ ...rule.traffic, returnData: true }] };
+  const rule = ruleFor(rules, alarmName, metrics);
+  const traffic = rule?.traffic ? [{ ...rule.traffic, returnData: true }] : undefined;
+  if (rule?.kind === 'rate' && traffic) return { kind: 'rate', value: metrics, traffic };
   const ratio = metrics.find((m) => m.expression && m.returnData !== false && ratioOf(m.expression));
   if (ratio?.expression && (!rule?.kind || rule.kind === 'rate')) {
     const [eventsId, trafficId] = ratioOf(ratio.expression) ?? [];
     const events = metrics.find((m) => m.id === eventsId && m.metricName);
-    const traffic = metrics.find((m) => m.id === trafficId && m.metricName);
-    if (events && traffic) return { kind: 'rate', value: [{ ...events, returnData: true }], traffic: [{ ...traffic, returnData: true }] };
+    const denominator = metrics.find((m) => m.id === trafficId && m.metricName);
+    if (events && denominator)
+      return { kind: 'rate', value: [{ ...events, returnData: true }], traffic: [{ ...denominator, returnData: true }] };
   }
-  if (rule?.kind && rule.kind !== 'rate') return { kind: rule.kind, value: metrics };
+  if (rule?.kind) return { kind: rule.kind === 'rate' ? 'count' : rule.kind, value: metrics };
   const stat = metrics.find((m) => m.returnData !== false && m.stat)?.stat ?? metrics[0]?.stat;
-  return { kind: stat === 'Sum' || stat === 'SampleCount' ? 'count' : 'level', value: metrics };
+  const counts = stat === 'Sum' || stat === 'SampleCount';
+  if (counts && traffic) return { kind: 'rate', value: metrics, traffic };
+  return { kind: counts ? 'count' : 'level', value: metrics };
 }
 
 /** The two ids of an expression `a / b`, `(a / b) * 100` or `100 * a / b`; undefined for anything else. */
@@ -72,12 +78,14 @@ export function makeValidate(deps: Pick<Deps, 'store' | 'metrics' | 'clock' | 'l
     const onset = Number.isFinite(onsetAt) && onsetAt < deployAt ? onsetAt : deployAt;
     const historyFrom = onset - settings.historyMinutes * 60_000;
     const preFrom = Math.max(onset, deployAt - (settings.preDeployMinutes ?? PRE_DEPLOY_MINUTES) * 60_000);
-    const signal = resolveSignal(lineage.signal.alarmName, lineage.signal.metrics, settings.signals);
+    let signal = resolveSignal(lineage.signal.alarmName, lineage.signal.metrics, settings.signals);
     const iso = (t: number) => new Date(t).toISOString();
     const [values, traffic] = await Promise.all([
       metrics.series(signal.value, iso(historyFrom), now.toISOString()),
       signal.traffic ? metrics.series(signal.traffic, iso(historyFrom), now.toISOString()) : Promise.resolve(undefined),
     ]);
+    // A traffic metric with no data (not published, a wrong name): judge the events as a count rather than drop them all.
+    if (signal.kind === 'rate' && signal.traffic && !traffic?.length) signal = { kind: 'count', value: signal.value };
     const window = (points: readonly Point[], from: number, to: number) =>
       points.filter((p) => {
         const t = Date.parse(p.at);
@@ -92,7 +100,7 @@ export function makeValidate(deps: Pick<Deps, 'store' | 'metrics' | 'clock' | 'l
     const result = evaluate({
       evidence: input.decision.evidence,
       ...v,
-      ...(traffic ? { traffic: split(traffic) } : {}),
+      ...(signal.kind === 'rate' && traffic ? { traffic: split(traffic) } : {}),
       kind: signal.kind,
       deployAt: input.deploy.at,
       loop: input.loop,
