@@ -1,7 +1,7 @@
 /** Everything a handler's core may need from the outside, injected: real adapters on AWS, local ones in local mode and tests. */
 import type { ProdloopConfig } from './config.ts';
-import { signalRules } from './signal-rule.ts';
 import type { Clock, CodeHost, EventPublisher, IssueTracker, LineageStore, MetricSource, Notifier, Workflow } from './ports.ts';
+import { signalRules } from './signal-rule.ts';
 
 export interface LoggerLike {
   info(message: string, extra?: Record<string, unknown>): void;
