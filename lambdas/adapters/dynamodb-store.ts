@@ -427,46 +427,25 @@ export class DynamoDbLineageStore implements LineageStore {
     if (by.budgetUsd !== undefined && !(Number.isFinite(by.budgetUsd) && by.budgetUsd > 0)) {
       throw new RangeError(`a budget must be a positive amount (got ${by.budgetUsd})`);
     }
-    for (let attempt = 1; ; attempt++) {
-      const current = await this.requireLineage(lineageId);
-      const expr = new Expressions();
-      const update = expr.update({
-        set: { iterations: 0, costUsd: 0, budgetUsd: by.budgetUsd, updatedAt: by.at, version: current.version + 1 },
-      });
-      const sameVersion = `${expr.name('version')} = ${expr.value(current.version)}`;
-      try {
-        await this.transact([
-          {
-            Update: {
-              TableName: this.tableName,
-              Key: lineageKey(lineageId),
-              UpdateExpression: update,
-              ConditionExpression: sameVersion,
-              ...expr.attributes(),
-            },
+    await this.rewrite(lineageId, (current) => ({
+      result: undefined,
+      write: {
+        set: { iterations: 0, costUsd: 0, budgetUsd: by.budgetUsd, updatedAt: by.at },
+        audit: {
+          at: by.at,
+          actor: by.actor,
+          action: 'budget-reset',
+          detail: {
+            reason: by.reason,
+            previousIterations: current.iterations,
+            previousCostUsd: current.costUsd,
+            previousBudgetUsd: current.budgetUsd,
+            budgetUsd: by.budgetUsd ?? current.budgetUsd,
           },
-          this.auditPut({
-            lineageId,
-            at: by.at,
-            actor: by.actor,
-            action: 'budget-reset',
-            detail: {
-              reason: by.reason,
-              previousIterations: current.iterations,
-              previousCostUsd: current.costUsd,
-              previousBudgetUsd: current.budgetUsd,
-              budgetUsd: by.budgetUsd ?? current.budgetUsd,
-            },
-          }),
-        ]);
-        return this.requireLineage(lineageId);
-      } catch (error) {
-        // The lineage changed between the read and the write: read it again.
-        if (!conditionFailure(error, 0)) throw error;
-        if (attempt >= MAX_ATTEMPTS) throw new ConflictError(`lineage ${lineageId} kept changing; budget not reset`, { cause: error });
-        await backoff(attempt);
-      }
-    }
+        },
+      },
+    }));
+    return this.requireLineage(lineageId);
   }
 
   // ---------------------------------------------------------------------------------------------
