@@ -9,6 +9,7 @@ import { DynamoDbLineageStore } from '#adapters/dynamodb-store';
 import { dynamoDbClientFor } from '#adapters/dynamodb-table';
 import { StepFunctionsWorkflow } from '#adapters/sfn';
 import { prodloopConfig } from '#core/config';
+import type { AuditEvent } from '#core/lineage';
 import { parseEventText } from '#core/parse-event';
 import { liftLock, resetBudget } from '../lambdas/lineage/human.ts';
 import { type Command, readStdin, UsageError } from './command.ts';
@@ -232,6 +233,9 @@ function configuredIterationCap(): number {
   }
 }
 
+/** Audit actions that stop a loop; the newest says since when a halted loop waits. */
+const HALT_ACTIONS = ['loop-halted', 'waiting-for-human', 'halt-requested'];
+
 async function status(args: string[], out: (s: string) => void): Promise<number> {
   const { values } = parseArgs({ args, options: { ...tableOptions, lineage: { type: 'string' } }, strict: true });
   const { client, close } = await openTables(values);
@@ -245,7 +249,18 @@ async function status(args: string[], out: (s: string) => void): Promise<number>
       const lineages = (await store.listLineages()).filter((l) => !values.lineage || l.lineageId === values.lineage);
       const locks = await store.listLocks();
       const trails = values.lineage ? await Promise.all(lineages.map((l) => store.auditTrail(l.lineageId))) : [];
-      out(renderStatus(table, lineages, locks, trails.flat()));
+      const haltEvents = new Map<string, AuditEvent>();
+      for (const l of lineages.filter((x) => x.status === 'halted')) {
+        const halt = (await store.auditTrail(l.lineageId)).findLast((e) => HALT_ACTIONS.includes(e.action));
+        if (halt) haltEvents.set(l.lineageId, halt);
+      }
+      const local = !values.table && !values.endpoint && table.startsWith(LOCAL_TABLE_PREFIX);
+      const tableArgs = local
+        ? `--scenario ${table.slice(LOCAL_TABLE_PREFIX.length)}`
+        : values.endpoint
+          ? `--endpoint ${values.endpoint} --table ${table}`
+          : `--table ${table}${values.region ? ` --region ${values.region}` : ''}`;
+      out(renderStatus(table, lineages, locks, trails.flat(), { tableArgs, iterationCap: configuredIterationCap(), haltEvents }));
     }
   } finally {
     await close();

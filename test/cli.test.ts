@@ -4,7 +4,10 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import type * as z from 'zod';
+import { lineage } from '#core/lineage';
 import { main } from '../bin/cli.ts';
+import { renderStatus } from '../bin/local/render.ts';
 
 const root = join(import.meta.dirname, '..');
 const fixtures = join(root, 'test', 'fixtures');
@@ -87,5 +90,79 @@ describe('prodloop local', () => {
     const r = await run(['local', '--scenario', join(fixtures, 'malformed', 'not-an-object.json')]);
     assert.equal(r.code, 1);
     assert.match(r.err, /not a valid scenario/);
+  });
+});
+
+describe('prodloop status', () => {
+  const halted = (overrides: Partial<z.input<typeof lineage>>) =>
+    lineage.parse({
+      lineageId: 'lin-checkout-5xx',
+      generation: 1,
+      status: 'halted',
+      fingerprint: 'fp',
+      alarmName: 'checkout-5xx-rate',
+      service: 'checkout',
+      codePaths: ['services/checkout/**'],
+      openedAt: '2026-11-22T14:05:00.000Z',
+      updatedAt: '2026-11-22T16:00:00.000Z',
+      signal: {
+        kind: 'alarm',
+        source: 'sns',
+        alarmName: 'checkout-5xx-rate',
+        state: 'ALARM',
+        at: '2026-11-22T14:05:00.000Z',
+        variant: 'single-metric',
+        metrics: [{ namespace: 'Shop', metricName: 'ErrorRate' }],
+        fingerprint: 'fp',
+      },
+      iterations: 1,
+      costUsd: 21,
+      budgetUsd: 20,
+      version: 4,
+      ...overrides,
+    });
+  const haltedAt = (lineageId: string, reason: string) =>
+    new Map([[lineageId, { lineageId, at: '2026-11-22T16:00:00.000Z', actor: 'prodloop', action: 'loop-halted', detail: { reason } }]]);
+
+  test('a loop halted by its budget says what it spent and the reset command for the same table', () => {
+    const text = renderStatus('prodloop-lineages', [halted({ haltReason: 'budget-spent' })], [], [], {
+      tableArgs: '--table prodloop-lineages',
+      iterationCap: 3,
+      haltEvents: haltedAt('lin-checkout-5xx', 'budget-spent'),
+    });
+    assert.match(text, /why: cost budget spent since 2026-11-22T16:00:00.000Z: \$21.00 of \$20.00/);
+    assert.match(text, /next: npx prodloop budget reset lin-checkout-5xx --reason "\.\.\." --table prodloop-lineages/);
+  });
+
+  test('a loop halted at the iteration cap names the cap', () => {
+    const text = renderStatus('t', [halted({ haltReason: 'iteration-cap', iterations: 3, costUsd: 4 })], [], [], {
+      tableArgs: '--table t',
+      iterationCap: 3,
+      haltEvents: new Map(),
+    });
+    assert.match(text, /why: iteration cap: 3 iterations without improvement \(cap 3\)/);
+    assert.match(text, /next: npx prodloop budget reset lin-checkout-5xx/);
+  });
+
+  test('a loop halted by the andon cord names the lock on its code path, the deploy, and how to lift it', () => {
+    const lock = {
+      path: "services/checkout/it's/**",
+      lineageId: 'deploy:d-42',
+      deployId: 'd-42',
+      reason: 'deploy d-42 made checkout-5xx-rate worse',
+      lockedAt: '2026-11-22T16:00:00.000Z',
+    };
+    const text = renderStatus('t', [halted({ haltReason: 'andon', codePaths: ["services/checkout/it's/**"] })], [lock], [], {
+      tableArgs: '--table t',
+      iterationCap: 3,
+      haltEvents: new Map(),
+    });
+    assert.match(text, /why: andon cord pulled: services\/checkout\/it's\/\*\* quarantined after deploy d-42: deploy d-42 made/);
+    assert.match(text, /next: npx prodloop quarantine lift 'services\/checkout\/it'\\''s\/\*\*' --reason "\.\.\." --table t/);
+  });
+
+  test('a loop that is not halted gets no why or next line', () => {
+    const text = renderStatus('t', [halted({ status: 'awaiting-fix' })], [], [], { tableArgs: '', iterationCap: 3, haltEvents: new Map() });
+    assert.doesNotMatch(text, /why:|next:/);
   });
 });
