@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { createOctokit, GitHubCodeHost } from '#adapters/github';
 import { parseConfig } from '#core/config';
 import type { Deps } from '#core/deps';
 import { lineageIdFor } from '#core/fingerprint';
@@ -11,6 +12,7 @@ import { loadScenario, localDefaultConfig } from '../bin/local/scenario.ts';
 import { makeIngestAlarm } from '../lambdas/ingest-alarm/app.ts';
 import { makeRecordDeploy } from '../lambdas/record-deploy/app.ts';
 import { testStore } from './support/dynamodb.ts';
+import { startGitHubServer } from './support/github-server.ts';
 
 const silent = { info() {}, warn() {}, error() {} };
 const clock = { now: () => new Date('2026-03-02T09:15:00Z') };
@@ -109,25 +111,44 @@ describe('ingest-alarm', () => {
 });
 
 describe('record-deploy', () => {
-  test('a redelivered fix deploy resumes the waiting lineage once', async () => {
+  test('a fix deploy delivered twice at once resumes the lineage its pull request closes, once', async () => {
     const w = await world();
     closers.push(() => w.client.destroy());
     const ingest = makeIngestAlarm(w.deps);
     const opened = await ingest(alarmEvent(scenario, clock.now()));
     assert.equal(opened.outcome, 'started');
     const lineageId = lineageIdFor((await w.store.listLineages())[0]?.fingerprint ?? '');
+    // The lineage's issue is #1 on GitHub; pull request #2 closes it and is what the deploy ships.
+    const github = await startGitHubServer();
+    closers.push(() => void github.close());
+    const issue = github.addIssue({ title: 'prod-checkout-5xx', labels: ['prodloop'] });
+    const fix = github.addIssue({
+      title: 'Retry the payment call once',
+      body: `The 5xx came from a payment timeout.\n\nFixes #${issue.number}`,
+      pull_request: { head: 'fix/payment-retry', base: 'main', draft: false, merged: true },
+    });
+    await w.store.recordIssue(
+      lineageId,
+      { number: issue.number, url: `https://github.com/acme/shop/issues/${issue.number}`, kind: 'issue', shadow: false },
+      clock.now().toISOString(),
+    );
     await w.store.awaitFix(lineageId, 'token-1', clock.now().toISOString());
-    const record = makeRecordDeploy(w.deps);
+    const octokit = createOctokit({ token: 't', baseUrl: github.baseUrl, retries: 0, spaceWrites: false, logger: silent });
+    const record = makeRecordDeploy({
+      ...w.deps,
+      codeHost: new GitHubCodeHost({ octokit, owner: 'acme', repo: 'shop', baseBranch: 'main' }),
+    });
     const event = deployFinishedEvent({
       id: 'deploy-9',
       service: 'checkout',
       changedPaths: ['services/checkout/cart.ts'],
-      prNumbers: [9],
+      prNumbers: [fix.number],
       at: clock.now(),
     });
     const [a, b] = await Promise.all([record(event), record(event)]);
     assert.equal(w.resumed.length, 1);
     assert.equal(w.resumed[0]?.token, 'token-1');
+    assert.match(JSON.stringify(w.resumed[0]?.output), /a pull request closes issue #1/);
     const outcomes = [a, b].map((o) => (o.outcome === 'recorded' ? o.duplicate : undefined)).sort();
     assert.deepEqual(outcomes, [false, true], 'one delivery records, the other is a duplicate');
   });
