@@ -26,12 +26,17 @@ async function world() {
   const parked: { reason: string; source: string }[] = [];
   const started: string[] = [];
   const resumed: { token: string; output: unknown }[] = [];
+  const published: string[] = [];
   const deps: Pick<Deps, 'config' | 'store' | 'clock' | 'logger' | 'events' | 'parking' | 'workflow'> = {
     config,
     store: t.store,
     clock,
     logger: silent,
-    events: { async publish() {} },
+    events: {
+      async publish(detailType) {
+        published.push(detailType);
+      },
+    },
     parking: {
       async park(_e, reason, source) {
         parked.push({ reason, source });
@@ -46,7 +51,7 @@ async function world() {
       },
     },
   };
-  return { ...t, deps, parked, started, resumed };
+  return { ...t, deps, parked, started, resumed, published };
 }
 
 const closers: (() => void)[] = [];
@@ -107,6 +112,22 @@ describe('ingest-alarm', () => {
     const retry = await ingest(event);
     assert.equal(retry.outcome, 'in-flight');
     assert.equal(w.started.length, 1, 'the retry started the execution the first delivery could not');
+    assert.deepEqual(w.published, ['Lineage Opened'], 'the retry announced the lineage the first delivery could not');
+  });
+
+  test('once an execution has started, the rest of the storm calls StartExecution no more and announces nothing', async () => {
+    const w = await world();
+    closers.push(() => w.client.destroy());
+    const ingest = makeIngestAlarm(w.deps);
+    const first = await ingest(alarmEvent(scenario, clock.now()));
+    assert.equal(first.outcome, 'started');
+    for (let i = 0; i < 20; i++) {
+      const tenant = { ...scenario.alarm, dimensions: { ...scenario.alarm.dimensions, TenantId: `tenant-${i}` } };
+      const later = await ingest(alarmEvent({ ...scenario, alarm: tenant }, clock.now()));
+      assert.equal(later.outcome, 'in-flight');
+    }
+    assert.equal(w.started.length, 1);
+    assert.deepEqual(w.published, ['Lineage Opened']);
   });
 });
 

@@ -174,6 +174,7 @@ export class DynamoDbLineageStore implements LineageStore {
       codePaths: [...input.codePaths],
       budgetUsd: input.budgetUsd,
       executionName,
+      startedExecution: undefined,
       updatedAt: input.at,
       version: existing.version + 1,
       // A token left by an escalated execution must never be claimed by the next generation.
@@ -206,6 +207,13 @@ export class DynamoDbLineageStore implements LineageStore {
       const fresh = reason.Item ? parseLineage(fromAttributeMap(reason.Item)) : await this.getLineage(input.lineageId);
       return { started: false, lineage: fresh ?? existing };
     }
+  }
+
+  async confirmStarted(lineageId: string, executionName: string, at: string): Promise<boolean> {
+    return this.rewrite<boolean>(lineageId, (current) => {
+      if (current.executionName !== executionName || current.startedExecution === executionName) return { result: false };
+      return { result: true, write: { set: { startedExecution: executionName, updatedAt: at } } };
+    });
   }
 
   async getLineage(lineageId: string): Promise<Lineage | undefined> {

@@ -59,6 +59,8 @@ export const lineage = z.object({
   /** Task token of the execution waiting for a fix deploy, while awaiting-fix. */
   taskToken: z.string().optional(),
   executionName: z.string().optional(),
+  /** The execution whose start was confirmed: later alarms of a storm call no StartExecution. */
+  startedExecution: z.string().optional(),
   /** While halted: what stopped the loop. */
   haltReason: haltReason.optional(),
   /** The last deploy that resumed the loop; an older or equal deploy never resumes it again. */

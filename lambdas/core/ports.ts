@@ -68,6 +68,11 @@ export interface LineageStore {
    * Concurrent calls for one lineage start exactly one execution.
    */
   openLineage(input: OpenLineageInput): Promise<OpenLineageResult>;
+  /**
+   * Records that the execution `executionName` of a lineage was started; true for the call that
+   * recorded it, false when it was already recorded or the lineage has moved on to another execution.
+   */
+  confirmStarted(lineageId: string, executionName: string, at: string): Promise<boolean>;
   getLineage(lineageId: string): Promise<Lineage | undefined>;
   listLineages(): Promise<Lineage[]>;
   /** Conditional status change; throws ConflictError when the current status is not one of `from`. */
@@ -211,6 +216,23 @@ export interface CodeHost {
   resolveDeploy(deploy: DeploySignal, previousSha?: string): Promise<DeployContents>;
   /** Opens (or finds, idempotently per deploy) a pull request that reverts the deploy's changes. */
   proposeRevert(request: RevertRequest): Promise<RevertResult>;
+}
+
+/** The commit an AWS-native deploy shipped and the one that ran before it, as far as AWS can tell. */
+export interface DeployVersion {
+  readonly commitSha?: string;
+  readonly previousSha?: string;
+  /** Where the commits were read, or why none was found (access denied, not found, none recorded). */
+  readonly how: string;
+}
+
+/** Reads the commits of CodeDeploy, ECS and CloudFormation deploys, whose events carry none. */
+export interface DeployVersions {
+  /**
+   * Never throws for a lookup that cannot succeed (denied, not found, no commit recorded): the answer
+   * has no commit and says why. Throws TransientError when AWS throttles or fails, for a retry.
+   */
+  versionOf(deploy: DeploySignal): Promise<DeployVersion>;
 }
 
 export interface Point {

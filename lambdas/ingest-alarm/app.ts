@@ -55,17 +55,26 @@ export function makeIngestAlarm(deps: Pick<Deps, 'config' | 'store' | 'workflow'
     });
     const lineage = opened.lineage;
     const executionName = opened.started ? opened.executionName : lineage.executionName;
-    // A retry after a failed start finds the lineage triaging: starting again by name is a no-op on AWS.
-    if (opened.started || (lineage.status === 'triaging' && executionName)) {
+    // A retry after a failed start finds the lineage triaging with its start unconfirmed: starting again
+    // by name is a no-op on AWS. Once the start is confirmed, the rest of a storm calls nothing.
+    const unconfirmed = lineage.status === 'triaging' && executionName !== undefined && lineage.startedExecution !== executionName;
+    if (opened.started || unconfirmed) {
       const name = executionName as string;
       await workflow.start(name, { lineageId, generation: lineage.generation, executionName: name, settings: executionSettings(config) });
-      if (opened.started) {
-        await events.publish('Lineage Opened', {
+      // "Lineage Opened" by the alarm that opened the execution; when that one failed before confirming
+      // the start, by the alarm (its retry, or the storm's next) that confirms it. At least once, like
+      // every EventBridge event, and not once per alarm of a storm.
+      const publish = () =>
+        events.publish('Lineage Opened', {
           lineageId,
           alarmName: signal.alarmName,
           generation: lineage.generation,
           service: lineage.service,
         });
+      if (opened.started) await publish();
+      const confirmed = await store.confirmStarted(lineageId, name, clock.now().toISOString());
+      if (confirmed && !opened.started) await publish();
+      if (opened.started) {
         logger.info('lineage opened', { lineageId, executionName: name });
         return { outcome: 'started', lineageId, executionName: name };
       }
