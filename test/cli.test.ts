@@ -4,10 +4,10 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import type * as z from 'zod';
-import { lineage } from '#core/lineage';
+import type { Lineage } from '#core/lineage';
 import { main } from '../bin/cli.ts';
 import { renderStatus } from '../bin/local/render.ts';
+import { sampleLineage } from './support/samples.ts';
 
 const root = join(import.meta.dirname, '..');
 const fixtures = join(root, 'test', 'fixtures');
@@ -94,27 +94,10 @@ describe('prodloop local', () => {
 });
 
 describe('prodloop status', () => {
-  const halted = (overrides: Partial<z.input<typeof lineage>>) =>
-    lineage.parse({
-      lineageId: 'lin-checkout-5xx',
-      generation: 1,
+  const halted = (overrides: Partial<Lineage>) =>
+    sampleLineage({
       status: 'halted',
-      fingerprint: 'fp',
-      alarmName: 'checkout-5xx-rate',
-      service: 'checkout',
-      codePaths: ['services/checkout/**'],
-      openedAt: '2026-11-22T14:05:00.000Z',
       updatedAt: '2026-11-22T16:00:00.000Z',
-      signal: {
-        kind: 'alarm',
-        source: 'sns',
-        alarmName: 'checkout-5xx-rate',
-        state: 'ALARM',
-        at: '2026-11-22T14:05:00.000Z',
-        variant: 'single-metric',
-        metrics: [{ namespace: 'Shop', metricName: 'ErrorRate' }],
-        fingerprint: 'fp',
-      },
       iterations: 1,
       costUsd: 21,
       budgetUsd: 20,

@@ -1,37 +1,21 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { renderEscalation, toSnsSubject } from '#core/escalation';
-import { type Decision, decision, type Lineage, lineage, type Verdict } from '#core/lineage';
+import { type Decision, decision, type Lineage, type Verdict } from '#core/lineage';
+import { sampleLineage as checkoutLineage } from './support/samples.ts';
 
-function sampleLineage(overrides: Partial<Lineage> = {}): Lineage {
-  return lineage.parse({
-    lineageId: 'lin-checkout-5xx',
+/** A lineage two generations in, validating its third fix, with issue #7. */
+const sampleLineage = (overrides: Partial<Lineage> = {}): Lineage =>
+  checkoutLineage({
     generation: 2,
     status: 'validating',
-    fingerprint: 'fp-checkout-5xx',
-    alarmName: 'checkout-5xx-rate',
-    service: 'checkout',
-    codePaths: ['services/checkout/**'],
-    openedAt: '2026-11-22T14:05:00.000Z',
     updatedAt: '2026-11-22T16:00:00.000Z',
-    signal: {
-      kind: 'alarm',
-      source: 'sns',
-      alarmName: 'checkout-5xx-rate',
-      state: 'ALARM',
-      at: '2026-11-22T14:05:00.000Z',
-      variant: 'single-metric',
-      metrics: [{ namespace: 'Shop', metricName: 'ErrorRate' }],
-      fingerprint: 'fp-checkout-5xx',
-    },
     issue: { number: 7, url: 'https://github.com/acme/shop/issues/7', kind: 'issue', shadow: false },
     iterations: 3,
     costUsd: 15,
-    budgetUsd: 50,
     version: 9,
     ...overrides,
   });
-}
 
 const triage: Decision = decision.parse({
   kind: 'actionable',

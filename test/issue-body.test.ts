@@ -8,43 +8,13 @@ import {
   renderIssue,
   renderVerdictComment,
 } from '#core/issue-body';
-import { type Decision, decision, type Lineage, lineage, type Verdict } from '#core/lineage';
+import { type Decision, decision, type Lineage, type Verdict } from '#core/lineage';
+import { sampleLineage } from './support/samples.ts';
 
 const config = {
   githubRepository: 'acme/shop',
   handoff: { labels: ['prodloop', 'agent-ready'], assignees: ['octo-fixer'] },
 };
-
-function sampleLineage(overrides: Partial<Lineage> = {}): Lineage {
-  return lineage.parse({
-    lineageId: 'lin-checkout-5xx',
-    generation: 1,
-    status: 'triaging',
-    fingerprint: 'fp-checkout-5xx',
-    alarmName: 'checkout-5xx-rate',
-    service: 'checkout',
-    codePaths: ['services/checkout/**'],
-    openedAt: '2026-11-22T14:05:00.000Z',
-    updatedAt: '2026-11-22T14:37:00.000Z',
-    signal: {
-      kind: 'alarm',
-      source: 'eventbridge',
-      alarmName: 'checkout-5xx-rate',
-      state: 'ALARM',
-      previousState: 'OK',
-      reason: 'Threshold Crossed: 1 datapoint [0.049] was greater than the threshold (0.03).',
-      at: '2026-11-22T14:05:00.000Z',
-      variant: 'single-metric',
-      metrics: [{ namespace: 'Shop', metricName: 'ErrorRate', dimensions: { Service: 'checkout' }, stat: 'Average', periodSeconds: 60 }],
-      fingerprint: 'fp-checkout-5xx',
-    },
-    iterations: 0,
-    costUsd: 0,
-    budgetUsd: 50,
-    version: 1,
-    ...overrides,
-  });
-}
 
 function sampleDecision(overrides: Partial<Decision> = {}): Decision {
   return decision.parse({

@@ -1,0 +1,34 @@
+/** Sample domain records for tests: one lineage of the checkout service, overridden where a test needs. */
+import { type Lineage, lineage } from '#core/lineage';
+
+/** A lineage just opened by the `checkout-5xx-rate` alarm, triaging, with no issue yet. */
+export function sampleLineage(overrides: Partial<Lineage> = {}): Lineage {
+  return lineage.parse({
+    lineageId: 'lin-checkout-5xx',
+    generation: 1,
+    status: 'triaging',
+    fingerprint: 'fp-checkout-5xx',
+    alarmName: 'checkout-5xx-rate',
+    service: 'checkout',
+    codePaths: ['services/checkout/**'],
+    openedAt: '2026-11-22T14:05:00.000Z',
+    updatedAt: '2026-11-22T14:37:00.000Z',
+    signal: {
+      kind: 'alarm',
+      source: 'eventbridge',
+      alarmName: 'checkout-5xx-rate',
+      state: 'ALARM',
+      previousState: 'OK',
+      reason: 'Threshold Crossed: 1 datapoint [0.049] was greater than the threshold (0.03).',
+      at: '2026-11-22T14:05:00.000Z',
+      variant: 'single-metric',
+      metrics: [{ namespace: 'Shop', metricName: 'ErrorRate', dimensions: { Service: 'checkout' }, stat: 'Average', periodSeconds: 60 }],
+      fingerprint: 'fp-checkout-5xx',
+    },
+    iterations: 0,
+    costUsd: 0,
+    budgetUsd: 50,
+    version: 1,
+    ...overrides,
+  });
+}
