@@ -8,7 +8,7 @@ import {
   renderIssue,
   renderVerdictComment,
 } from '#core/issue-body';
-import { type Decision, decision, type Lineage, type Verdict } from '#core/lineage';
+import { type Decision, decision, type Verdict } from '#core/lineage';
 import { sampleLineage } from './support/samples.ts';
 
 const config = {
