@@ -274,6 +274,8 @@ export interface GitHubCodeHostOptions {
   readonly baseBranch: string;
   /** At most this many pull requests are read per deploy. */
   readonly maxPullRequests?: number;
+  /** At most this many commits that name no pull request are asked for theirs, per deploy (one request each). */
+  readonly maxCommitLookups?: number;
 }
 
 /** GitHub's compare lists at most 300 files; a deploy changing more cannot be reverted file by file. */
@@ -285,6 +287,7 @@ export class GitHubCodeHost implements CodeHost {
   readonly #repo: string;
   readonly #baseBranch: string;
   readonly #maxPullRequests: number;
+  readonly #maxCommitLookups: number;
 
   constructor(options: GitHubCodeHostOptions) {
     this.#octokit = options.octokit;
@@ -292,6 +295,7 @@ export class GitHubCodeHost implements CodeHost {
     this.#repo = options.repo;
     this.#baseBranch = options.baseBranch;
     this.#maxPullRequests = options.maxPullRequests ?? 50;
+    this.#maxCommitLookups = options.maxCommitLookups ?? 20;
   }
 
   get repository(): string {
@@ -301,14 +305,18 @@ export class GitHubCodeHost implements CodeHost {
   /**
    * The pull requests a deploy ships: those the event names, plus those named by the commit messages
    * between the previous and the deployed commit (squash and merge commits), each read for its body.
+   * A commit of the base branch's own line that names none (a rebase merge, a merge commit with its
+   * own message) is asked for the pull requests GitHub associates with it: those merged into the
+   * base branch count, up to `maxCommitLookups` commits per deploy.
    */
   async resolveDeploy(deploy: DeploySignal, previousSha?: string): Promise<DeployContents> {
     const base = deploy.previousSha ?? previousSha;
     const numbers = new Set(deploy.prNumbers);
+    const associated = new Map<number, ShippedPullRequest>();
     let commitMessages: string[] = [];
     let files: string[] = [...deploy.changedPaths];
     let resolvedBy: DeployContents['resolvedBy'] = deploy.prNumbers.length > 0 ? 'event' : 'none';
-    let note: string | undefined;
+    const notes: string[] = [];
     if (deploy.commitSha && base && base !== deploy.commitSha) {
       try {
         const { data } = await this.#octokit.rest.repos.compareCommitsWithBasehead({
@@ -321,15 +329,27 @@ export class GitHubCodeHost implements CodeHost {
         files = [...new Set([...files, ...(data.files ?? []).map((f) => f.filename)])];
         for (const n of pullRequestNumbersIn(commitMessages)) numbers.add(n);
         resolvedBy = 'compare';
-        if (data.total_commits > data.commits.length) note = `compare listed ${data.commits.length} of ${data.total_commits} commits`;
+        if (data.total_commits > data.commits.length) notes.push(`compare listed ${data.commits.length} of ${data.total_commits} commits`);
+        const unnamed = commitsNamingNoPullRequest(data.commits, deploy.commitSha);
+        // The newest first: those closest to the deploy.
+        const asked = unnamed.slice(-this.#maxCommitLookups).reverse();
+        for (const sha of asked) {
+          for (const pr of await this.#mergedPullRequestsOf(sha)) {
+            if (!numbers.has(pr.number) && !associated.has(pr.number)) associated.set(pr.number, pr);
+          }
+        }
+        if (unnamed.length > asked.length) {
+          notes.push(`asked GitHub for the pull requests of ${asked.length} of the ${unnamed.length} commits that name none`);
+        }
       } catch (error) {
         const mapped = this.#error(error, `comparing ${base}...${deploy.commitSha}`);
         if (!(mapped instanceof NotFoundError)) throw mapped;
-        note = `GitHub does not know ${base}...${deploy.commitSha}: only the pull requests the event names`;
+        notes.push(`GitHub does not know ${base}...${deploy.commitSha}: only the pull requests the event names`);
       }
     } else {
-      note = 'the deploy names no previous commit to compare with: only the pull requests the event names';
+      notes.push('the deploy names no previous commit to compare with: only the pull requests the event names');
     }
+    const note = notes.length > 0 ? notes.join('; ') : undefined;
     const prs: ShippedPullRequest[] = [];
     for (const number of [...numbers].slice(0, this.#maxPullRequests)) {
       try {
@@ -341,7 +361,30 @@ export class GitHubCodeHost implements CodeHost {
         // A number in a commit message that is an issue, or a pull request of another repository.
       }
     }
+    // Those GitHub associates with a commit came with their bodies.
+    prs.push(...[...associated.values()].slice(0, Math.max(0, this.#maxPullRequests - prs.length)));
     return { prs, commitMessages, files, resolvedBy, ...(note ? { note } : {}) };
+  }
+
+  /** The pull requests GitHub associates with a commit that were merged into the base branch. */
+  async #mergedPullRequestsOf(sha: string): Promise<ShippedPullRequest[]> {
+    try {
+      const { data } = await this.#octokit.rest.repos.listPullRequestsAssociatedWithCommit({
+        owner: this.#owner,
+        repo: this.#repo,
+        commit_sha: sha,
+        per_page: 100,
+      });
+      return data
+        .filter((pr) => pr.merged_at !== null && pr.base.ref === this.#baseBranch)
+        .map((pr) => ({ number: pr.number, title: pr.title, body: pr.body ?? '', url: pr.html_url, merged: true }));
+    } catch (error) {
+      // GitHub answers 422 for a commit it does not know.
+      if (statusOf(error) === 422) return [];
+      const mapped = this.#error(error, `listing the pull requests of commit ${sha}`);
+      if (!(mapped instanceof NotFoundError)) throw mapped;
+      return [];
+    }
   }
 
   /**
@@ -451,6 +494,29 @@ export class GitHubCodeHost implements CodeHost {
   #error(error: unknown, action: string): Error {
     return toGitHubError(error, action, this.repository);
   }
+}
+
+interface ComparedCommit {
+  readonly sha: string;
+  readonly commit: { readonly message: string };
+  readonly parents?: ReadonlyArray<{ readonly sha: string }>;
+}
+
+/**
+ * Compared commits whose message names no pull request, on the base branch's own line: from the
+ * deployed commit along first parents. A commit off that line came in with a merge commit, and the
+ * pull request of that merge is the one it ships. When the line cannot be followed (a compare cut
+ * short, or without parents), every commit that names none.
+ */
+function commitsNamingNoPullRequest(commits: readonly ComparedCommit[], head: string): string[] {
+  const bySha = new Map(commits.map((c) => [c.sha, c]));
+  const tip = commits.find((c) => c.sha.toLowerCase().startsWith(head.toLowerCase()));
+  let line: Set<string> | undefined;
+  if (tip && commits.every((c) => c.parents !== undefined)) {
+    line = new Set();
+    for (let c: ComparedCommit | undefined = tip; c && !line.has(c.sha); c = bySha.get(c.parents?.[0]?.sha ?? '')) line.add(c.sha);
+  }
+  return commits.filter((c) => (line ? line.has(c.sha) : true) && pullRequestNumbersIn([c.commit.message]).length === 0).map((c) => c.sha);
 }
 
 /** "owner/name" as owner and repo. */

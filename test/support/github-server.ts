@@ -1,6 +1,6 @@
 /**
- * A small GitHub REST API on 127.0.0.1 for tests: the issue, comment, compare and pull request calls
- * prodloop makes, answered from memory. It records every request and can be told to fail the next
+ * A small GitHub REST API on 127.0.0.1 for tests: the issue, comment, compare, pull request and
+ * pull-requests-of-a-commit calls prodloop makes, answered from memory. It records every request and can be told to fail the next
  * requests with a given status and headers, to exercise retries and throttling over real HTTP.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -34,6 +34,10 @@ export interface StoredCommit {
   author?: string;
   date?: string;
   files?: string[];
+  /** Parent shas; the commit before it in `commits` when omitted (a linear history). */
+  parents?: string[];
+  /** Pull requests GitHub associates with the commit: it is their merge commit, or one of their commits. */
+  pulls?: number[];
 }
 
 export interface RecordedRequest {
@@ -153,6 +157,7 @@ export async function startGitHubServer(options: { owner?: string; repo?: string
     base: { ref: issue.pull_request?.base, label: `${owner}:${issue.pull_request?.base}` },
     draft: issue.pull_request?.draft ?? false,
     merged: issue.pull_request?.merged ?? false,
+    merged_at: issue.pull_request?.merged ? issue.updated_at : null,
     html_url: htmlUrl(issue),
     url: `${baseUrl}/repos/${owner}/${repo}/pulls/${issue.number}`,
   });
@@ -165,6 +170,12 @@ export async function startGitHubServer(options: { owner?: string; repo?: string
     updated_at: c.created_at,
     html_url: `${htmlUrl(issue)}#issuecomment-${c.id}`,
   });
+
+  const parentsOf = (c: StoredCommit): string[] => {
+    if (c.parents) return c.parents;
+    const previous = commits[commits.indexOf(c) - 1];
+    return previous ? [previous.sha] : [];
+  };
 
   const findIssue = (n: string | undefined) => {
     const issue = issues.find((i) => i.number === Number(n));
@@ -275,6 +286,7 @@ export async function startGitHubServer(options: { owner?: string; repo?: string
             total_commits: between.length,
             commits: between.map((c) => ({
               sha: c.sha,
+              parents: parentsOf(c).map((sha) => ({ sha, url: `${baseUrl}/repos/${owner}/${repo}/commits/${sha}` })),
               html_url: `https://github.com/${owner}/${repo}/commit/${c.sha}`,
               commit: {
                 message: c.message,
@@ -283,6 +295,19 @@ export async function startGitHubServer(options: { owner?: string; repo?: string
             })),
             files: files.map((filename) => ({ filename, status: 'modified' })),
           },
+        };
+      }
+      case 'GET commits/:id/pulls': {
+        const commit = commits.find((c) => c.sha === id);
+        if (!commit) throw new HttpError(422, `No commit found for SHA: ${id}`);
+        const pulls = (commit.pulls ?? []).map((n) => issues.find((i) => i.number === n && i.pull_request));
+        return {
+          status: 200,
+          json: paginate(
+            url,
+            pulls.filter((p) => p !== undefined),
+            res,
+          ).map(pullJson),
         };
       }
       case 'POST pulls': {
