@@ -140,6 +140,7 @@ export class ProdloopStack extends Stack {
       .bindStateMachineStart(this.deployWatch.stateMachine, ENV.deployWatchStateMachineArn);
     this.loop.grantTaskResponse(functions['record-deploy']);
     this.githubAccess.grantRead(functions['record-deploy']);
+    allowDeployLookups(functions['record-deploy']);
 
     // A reported cost that spends the budget stops a waiting loop (SendTaskFailure).
     functions['record-cost'].bindTable(table, { accessMode: 'RW' });
@@ -233,4 +234,50 @@ function allowMetricReads(fn: ProdloopFunction, options: { logsInsights: boolean
     });
   }
   fn.addPolicy('MetricReads', statements, acknowledgements);
+}
+
+/**
+ * record-deploy reads the commit an AWS-native deploy shipped: CodeDeploy deployments, ECS services and
+ * their task definitions, CloudFormation stacks; reads only, in this account and region.
+ */
+function allowDeployLookups(fn: ProdloopFunction): void {
+  const stack = Stack.of(fn);
+  const arn = (service: string, resource: string, arnFormat: ArnFormat) =>
+    stack.formatArn({ service, resource, resourceName: '*', arnFormat });
+  const deploymentGroups = arn('codedeploy', 'deploymentgroup', ArnFormat.COLON_RESOURCE_NAME);
+  const services = arn('ecs', 'service', ArnFormat.SLASH_RESOURCE_NAME);
+  const stacks = arn('cloudformation', 'stack', ArnFormat.SLASH_RESOURCE_NAME);
+  const inThisAccount = (resource: string) => `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:${resource}]`;
+  fn.addPolicy(
+    'DeployLookups',
+    [
+      // GetDeployment is authorized on the deployment group of the deployment.
+      new PolicyStatement({ actions: ['codedeploy:GetDeployment'], resources: [deploymentGroups] }),
+      new PolicyStatement({ actions: ['ecs:DescribeServices'], resources: [services] }),
+      new PolicyStatement({ actions: ['ecs:DescribeTaskDefinition'], resources: ['*'] }),
+      new PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [stacks] }),
+    ],
+    [
+      {
+        id: inThisAccount('codedeploy:<AWS::Region>:<AWS::AccountId>:deploymentgroup:*'),
+        reason:
+          "The deployments prodloop reads are those of the user's CodeDeploy applications, named only by the events; GetDeployment only, in this account and region.",
+      },
+      {
+        id: inThisAccount('ecs:<AWS::Region>:<AWS::AccountId>:service/*'),
+        reason:
+          "The ECS services prodloop reads are the user's, named only by their deployment events; DescribeServices only, in this account and region.",
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'ecs:DescribeTaskDefinition supports no resource-level permissions; it reads the task definitions of deployed ECS services.',
+      },
+      {
+        id: inThisAccount('cloudformation:<AWS::Region>:<AWS::AccountId>:stack/*'),
+        reason:
+          "The stacks prodloop reads are the user's, named only by their status change events; DescribeStacks only, in this account and region.",
+      },
+    ],
+  );
 }

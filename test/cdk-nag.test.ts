@@ -50,7 +50,7 @@ describe('cdk-nag AwsSolutions', () => {
 
   test('"Resource::*" is acknowledged only where no resource-level permission exists', () => {
     const resourceLevelFree =
-      /^(xray:|cloudwatch:GetMetricData$|cloudwatch:DescribeAlarms$|logs:GetQueryResults$|logs:(Create|Get|Update|Delete|List)LogDelivery|logs:ListLogDeliveries$|logs:PutResourcePolicy$|logs:DescribeResourcePolicies$|logs:DescribeLogGroups$)/;
+      /^(xray:|cloudwatch:GetMetricData$|cloudwatch:DescribeAlarms$|logs:GetQueryResults$|logs:(Create|Get|Update|Delete|List)LogDelivery|logs:ListLogDeliveries$|logs:PutResourcePolicy$|logs:DescribeResourcePolicies$|logs:DescribeLogGroups$|ecs:DescribeTaskDefinition$)/;
     const template = JSON.parse(readFileSync(join(app.synth().directory, stack.templateFile), 'utf8'));
     for (const [id, resource] of Object.entries<Cfn>(template.Resources)) {
       if (resource.Type !== 'AWS::IAM::Policy') continue;

@@ -182,6 +182,34 @@ describe('functions', () => {
       if (reads.length > 0) assert.match(JSON.stringify(reads[0]?.Resource), /:secret:prodloop\/github-token-\?{6}/);
     }
   });
+
+  test('only record-deploy reads deployments, services, task definitions and stacks, each on its own resource type of this account and region', () => {
+    const lookups = ['codedeploy:GetDeployment', 'ecs:DescribeServices', 'ecs:DescribeTaskDefinition', 'cloudformation:DescribeStacks'];
+    for (const name of names) {
+      const actions = actionsOf(roleOf(name));
+      for (const action of lookups) assert.equal(actions.has(action), name === 'record-deploy', `${name}: ${action}`);
+    }
+    const resourceOf = (action: string) =>
+      JSON.stringify(
+        statementsOf(roleOf('record-deploy'))
+          .filter((s) => asArray(s.Action).includes(action))
+          .map((s) => s.Resource),
+      );
+    assert.match(
+      resourceOf('codedeploy:GetDeployment'),
+      /:codedeploy:",\{"Ref":"AWS::Region"\},":",\{"Ref":"AWS::AccountId"\},":deploymentgroup:\*"/,
+    );
+    assert.match(resourceOf('ecs:DescribeServices'), /:ecs:",\{"Ref":"AWS::Region"\},":",\{"Ref":"AWS::AccountId"\},":service\/\*"/);
+    assert.match(
+      resourceOf('cloudformation:DescribeStacks'),
+      /:cloudformation:",\{"Ref":"AWS::Region"\},":",\{"Ref":"AWS::AccountId"\},":stack\/\*"/,
+    );
+    assert.equal(resourceOf('ecs:DescribeTaskDefinition'), '["*"]', 'DescribeTaskDefinition has no resource-level permissions');
+    const granted = statementsOf(roleOf('record-deploy'))
+      .flatMap((s) => asArray(s.Action as string | string[]))
+      .filter((a) => /^(codedeploy|ecs|cloudformation):/.test(a));
+    assert.deepEqual(granted.sort(), [...lookups].sort(), 'reads only');
+  });
 });
 
 describe('signal ingestion', () => {

@@ -4,11 +4,17 @@
  * Step Functions has no local implementation here, so its client is answered at the SDK boundary.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { CodeDeployServiceException, ThrottlingException } from '@aws-sdk/client-codedeploy';
 import type { SFNClient } from '@aws-sdk/client-sfn';
+import { AwsDeployVersions } from '#adapters/deploy-versions';
 import { createOctokit, GitHubCodeHost } from '#adapters/github';
 import { StepFunctionsWorkflow } from '#adapters/sfn';
 import { parseConfig } from '#core/config';
+import { TransientError } from '#core/errors';
+import type { DeployVersions } from '#core/ports';
 import { deployFinishedEvent } from '../bin/local/run.ts';
 import { localDefaultConfig } from '../bin/local/scenario.ts';
 import { makeRecordDeploy } from '../lambdas/record-deploy/app.ts';
@@ -62,14 +68,14 @@ after(async () => {
 });
 
 /** Two lineages of the checkout service, each with its issue, each waiting for a fix. */
-async function twoWaitingLineages() {
+async function twoWaitingLineages(store = t.store) {
   const ids: string[] = [];
   for (const [n, metric] of [
     [1, 'Errors5xx'],
     [2, 'LatencyP99'],
   ] as const) {
     const id = `lin-${metric.toLowerCase()}${Date.now().toString(36)}`;
-    await t.store.openLineage({
+    await store.openLineage({
       lineageId: id,
       signal: {
         kind: 'alarm',
@@ -88,12 +94,12 @@ async function twoWaitingLineages() {
       budgetUsd: 50,
       at: T0.toISOString(),
     });
-    await t.store.recordIssue(
+    await store.recordIssue(
       id,
       { number: n, url: `https://github.com/acme/shop/issues/${n}`, kind: 'issue', shadow: false },
       T0.toISOString(),
     );
-    await t.store.parkForFix(id, `token-${id}`, T0.toISOString());
+    await store.parkForFix(id, `token-${id}`, T0.toISOString());
     ids.push(id);
   }
   return ids as [string, string];
@@ -199,5 +205,209 @@ describe('which lineage a deploy resumes', () => {
     const retried = await record(event);
     assert.deepEqual(retried.outcome === 'recorded' && [retried.duplicate, retried.resumed], [true, [second]]);
     assert.deepEqual(sent, [`token-${second}`]);
+  });
+});
+
+describe('AWS-native deploys: the commit read from AWS', () => {
+  const realEvent = (file: string) =>
+    JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'real', 'deploy-events', file), 'utf8'));
+  const at = (m: number) => new Date(T0.getTime() + m * 60_000).toISOString();
+  /** The real ECS "deployment completed" event, for the checkout service of cluster prod. */
+  const ecsCompleted = (deploymentId: string, minutes: number) => {
+    const event = realEvent('awsdocs-ecsdg_ecs_cwe_events__example-service-deployment-completed-event.json');
+    event.resources = ['arn:aws:ecs:us-west-2:111122223333:service/prod/checkout'];
+    event.detail.deploymentId = deploymentId;
+    event.detail.updatedAt = at(minutes);
+    return event;
+  };
+  /** The real CodeDeploy "deployment succeeded" event, for the checkout application. */
+  const codeDeploySucceeded = (deploymentId: string, minutes: number) => {
+    const event = realEvent('rustlambda_example-codedeploy-deployment-event.json');
+    event.detail.application = 'checkout';
+    event.detail.deploymentId = deploymentId;
+    event.time = at(minutes);
+    return event;
+  };
+  /** A client mocked at `send`: each command answered (or thrown) by `answer`. */
+  const client = (answer: (name: string, input: Record<string, unknown>) => unknown) => ({
+    send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+      const out = answer(command.constructor.name, command.input);
+      if (out instanceof Error) throw out;
+      return out;
+    },
+  });
+  const unused = client(() => assert.fail('not called'));
+  const versions = (clients: { codeDeploy?: unknown; ecs?: unknown }): DeployVersions =>
+    new AwsDeployVersions({
+      codeDeploy: (clients.codeDeploy ?? unused) as never,
+      ecs: (clients.ecs ?? unused) as never,
+      cloudFormation: unused as never,
+      stackCommitKeys: config.stackCommitKeys,
+    });
+  const metadata = { httpStatusCode: 400, requestId: 'req-1', attempts: 3, totalRetryDelay: 0 };
+
+  async function recorder(deployVersions: DeployVersions) {
+    const s = await testStore();
+    const lineages = await twoWaitingLineages(s.store);
+    const loop = sfnClient();
+    const watch = sfnClient();
+    const octokit = createOctokit({ token: 't', baseUrl: github.baseUrl, retries: 0, spaceWrites: false, logger: quiet });
+    const record = makeRecordDeploy({
+      config,
+      store: s.store,
+      clock: { now: () => T0 },
+      logger: quiet,
+      parking: { park: async () => assert.fail('nothing is parked') },
+      workflow: new StepFunctionsWorkflow(loop.client, 'arn:aws:states:us-east-1:1:stateMachine:lineage'),
+      deployWatch: new StepFunctionsWorkflow(watch.client, 'arn:aws:states:us-east-1:1:stateMachine:deploy-watch'),
+      codeHost: new GitHubCodeHost({ octokit, owner: 'acme', repo: 'shop', baseBranch: 'main' }),
+      deployVersions,
+    });
+    const recorded = async () => s.store.deploysBetween('checkout', T0.toISOString(), at(24 * 60));
+    const watched = () => watch.sent.filter((w) => w.command === 'StartExecutionCommand').map((w) => JSON.parse(String(w.input.input)));
+    return { store: s.store, lineages, loop, watched, record, recorded, close: () => s.client.destroy() };
+  }
+
+  before(() => {
+    github.addIssue({
+      title: 'Retry the payment call once',
+      body: 'The gateway drops one call in a thousand.\n\nFixes #1',
+      pull_request: { head: 'fix/payment-retry', base: 'main', draft: false, merged: true },
+    }); // #5
+    // Merged with a merge commit whose message names no pull request.
+    github.commits.push(
+      { sha: 'b000001', message: 'Retry the payment call once', parents: ['a000003'], pulls: [5], files: ['services/checkout/pay.ts'] },
+      { sha: 'a000004', message: "Merge branch 'fix/payment-retry'", parents: ['a000003', 'b000001'], pulls: [5] },
+    );
+  });
+
+  test('an ECS deploy whose image carries a merge commit without "(#N)" resumes the lineage whose issue that pull request closes, and is watched', async () => {
+    const taskDefinition = (arn: string, containers: object[]) => ({
+      taskDefinition: { taskDefinitionArn: arn, family: 'checkout', status: 'ACTIVE', containerDefinitions: containers },
+      tags: [],
+    });
+    const ecs = client((name, input) => {
+      if (name === 'DescribeServicesCommand') {
+        return {
+          services: [
+            {
+              serviceArn: 'arn:aws:ecs:us-west-2:111122223333:service/prod/checkout',
+              serviceName: 'checkout',
+              clusterArn: 'arn:aws:ecs:us-west-2:111122223333:cluster/prod',
+              deployments: [
+                { id: 'ecs-svc/4711', status: 'PRIMARY', taskDefinition: 'arn:aws:ecs:us-west-2:111122223333:task-definition/checkout:12' },
+                { id: 'ecs-svc/4710', status: 'ACTIVE', taskDefinition: 'arn:aws:ecs:us-west-2:111122223333:task-definition/checkout:11' },
+              ],
+            },
+          ],
+          failures: [],
+        };
+      }
+      return String(input.taskDefinition).endsWith(':12')
+        ? taskDefinition(String(input.taskDefinition), [
+            {
+              name: 'web',
+              image: 'shop/checkout:2026.03.2',
+              essential: true,
+              dockerLabels: { 'org.opencontainers.image.revision': 'a000004' },
+            },
+          ])
+        : taskDefinition(String(input.taskDefinition), [{ name: 'web', image: 'shop/checkout:a000003', essential: true }]);
+    });
+    const r = await recorder(versions({ ecs }));
+    const [first, second] = r.lineages;
+
+    const outcome = await r.record(ecsCompleted('ecs-svc/4711', 60));
+    assert.deepEqual(outcome.outcome === 'recorded' && [outcome.duplicate, outcome.resumed], [false, [first]]);
+    assert.deepEqual(
+      r.loop.sent.map((s) => [s.command, s.input.taskToken]),
+      [['SendTaskSuccessCommand', `token-${first}`]],
+    );
+    const output = JSON.parse(String(r.loop.sent[0]?.input.output));
+    assert.deepEqual([output.deploy.commitSha, output.deploy.previousSha, output.prs], ['a000004', 'a000003', [5]]);
+    assert.match(output.fixedBy, /closes issue #1/);
+    assert.equal((await r.store.getLineage(second))?.status, 'awaiting-fix', 'the other lineage of the service keeps waiting');
+
+    const [recorded] = await r.recorded();
+    assert.equal(recorded?.commitSha, 'a000004', 'recorded with its commit: the next deploy of the service compares from it');
+    assert.match(
+      recorded?.commitSource ?? '',
+      /label org\.opencontainers\.image\.revision of container web in task definition checkout:12/,
+    );
+    assert.deepEqual(
+      r.watched().map((w) => [w.deploy.deployId, w.deploy.commitSha, w.files, w.covered]),
+      [['ecs-svc/4711', 'a000004', ['services/checkout/pay.ts'], [first]]],
+    );
+    r.close();
+  });
+
+  test('a CodeDeploy deploy whose lookup is denied is still recorded, with why, and still watched; it resumes nothing', async () => {
+    const denied = client(
+      () =>
+        new CodeDeployServiceException({
+          name: 'AccessDeniedException',
+          $fault: 'client',
+          $metadata: metadata,
+          message:
+            'User: arn:aws:sts::123456789012:assumed-role/prodloop-RecordDeploy is not authorized to perform: codedeploy:GetDeployment',
+        }),
+    );
+    const r = await recorder(versions({ codeDeploy: denied }));
+    const outcome = await r.record(codeDeploySucceeded('d-DENIED01', 60));
+    assert.deepEqual(outcome.outcome === 'recorded' && [outcome.duplicate, outcome.resumed, outcome.queued], [false, [], []]);
+    assert.equal(r.loop.sent.length, 0);
+    const [recorded] = await r.recorded();
+    assert.equal(recorded?.deployId, 'd-DENIED01');
+    assert.equal(recorded?.commitSha, undefined);
+    assert.match(recorded?.commitSource ?? '', /^access denied reading CodeDeploy deployment d-DENIED01 \(AccessDeniedException: /);
+    assert.deepEqual(
+      r.watched().map((w) => w.deploy.deployId),
+      ['d-DENIED01'],
+      'a deploy of a configured service is watched without a commit',
+    );
+    r.close();
+  });
+
+  test('a throttled lookup records nothing and fails the delivery; the redelivery records the deploy once and resumes once', async () => {
+    let throttled = true;
+    const codeDeploy = client(() => {
+      if (throttled) {
+        throttled = false;
+        return new ThrottlingException({ message: 'Rate exceeded', $metadata: metadata });
+      }
+      return {
+        deploymentInfo: {
+          applicationName: 'checkout',
+          deploymentGroupName: 'prod',
+          deploymentId: 'd-RETRY0001',
+          status: 'Succeeded',
+          computePlatform: 'Server',
+          revision: { revisionType: 'GitHub', gitHubLocation: { repository: 'acme/shop', commitId: 'a000004' } },
+          previousRevision: { revisionType: 'GitHub', gitHubLocation: { repository: 'acme/shop', commitId: 'a000003' } },
+        },
+      };
+    });
+    const r = await recorder(versions({ codeDeploy }));
+    const [first] = r.lineages;
+    const event = codeDeploySucceeded('d-RETRY0001', 60);
+
+    await assert.rejects(r.record(event), TransientError);
+    assert.deepEqual(await r.recorded(), [], 'nothing recorded before the commit is known');
+    assert.equal((await r.store.getLineage(first))?.status, 'awaiting-fix');
+
+    const redelivered = await r.record(event);
+    assert.deepEqual(redelivered.outcome === 'recorded' && [redelivered.duplicate, redelivered.resumed], [false, [first]]);
+    const again = await r.record(event);
+    assert.deepEqual(again.outcome === 'recorded' && [again.duplicate, again.resumed], [true, []]);
+    assert.deepEqual(
+      r.loop.sent.map((s) => s.input.taskToken),
+      [`token-${first}`],
+      'resumed once',
+    );
+    assert.deepEqual(
+      (await r.recorded()).map((d) => [d.deployId, d.commitSha, d.previousSha]),
+      [['d-RETRY0001', 'a000004', 'a000003']],
+    );
+    r.close();
   });
 });

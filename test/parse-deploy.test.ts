@@ -117,6 +117,11 @@ describe('parseDeployEvent on real AWS deploy events', () => {
     assert.equal(accepted(parseDeployEvent(event)).service, 'checkout');
   });
 
+  it('ECS and CloudFormation deploys keep the service ARN or stack id their commit is looked up on', () => {
+    assert.equal(parse(FIXTURES.ecsCompleted).resourceArn, 'arn:aws:ecs:us-west-2:111122223333:service/default/servicetest');
+    assert.equal(parse(FIXTURES.cloudFormation).resourceArn, 'arn:aws:cloudformation:us-west-1:111122223333:stack/teststack');
+  });
+
   it('an ECS steady-state service action is ignored with the event name in the reason', () => {
     const result = parseDeployEvent(read(realDir, FIXTURES.ecsSteadyState));
     assert.equal(result.outcome, 'ignored');

@@ -3,6 +3,7 @@
  * function as the PRODLOOP_CONFIG environment variable and validated again at cold start.
  */
 import * as z from 'zod';
+import { DEFAULT_STACK_COMMIT_KEYS } from './deploy-version.ts';
 import { ConfigError } from './errors.ts';
 import { frictionKey } from './friction/config.ts';
 import { signalRule } from './signal-rule.ts';
@@ -110,6 +111,11 @@ export const prodloopConfig = z
     fixDetection: z.enum(['pull-requests', 'service']).default('pull-requests'),
     /** Branch revert pull requests are opened against. */
     githubBaseBranch: z.string().min(1).default('main'),
+    /** Keys of a stack tag, parameter or output that carry the commit a CloudFormation deploy shipped, in order of preference. */
+    stackCommitKeys: z
+      .array(z.string().min(1))
+      .min(1)
+      .default([...DEFAULT_STACK_COMMIT_KEYS]),
     /** Every deploy touching watched code paths is watched for regressions against its pre-deploy level. */
     deployWatch: z
       .object({

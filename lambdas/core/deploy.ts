@@ -188,9 +188,18 @@ function fromEcs(raw: Record<string, unknown>, detailType: string): ParseResult<
   const { detail, resources, time } = parsed.data;
   const status = ECS_DEPLOYMENT_EVENTS[detail.eventName];
   if (status === undefined) return ignored(`ECS deployment event ${detail.eventName} is not a deploy start or end`);
-  const service = resources.map(ecsServiceName).find((name) => name !== undefined);
-  if (service === undefined) return rejected(`invalid ECS deployment event: no ECS service ARN in resources (${resources.join(', ')})`);
-  return fromAws(parsed.data, { source: 'ecs', deployId: detail.deploymentId, service, status, time: detail.updatedAt ?? time });
+  const serviceArn = resources.find((arn) => ecsServiceName(arn) !== undefined);
+  const service = serviceArn === undefined ? undefined : ecsServiceName(serviceArn);
+  if (serviceArn === undefined || service === undefined)
+    return rejected(`invalid ECS deployment event: no ECS service ARN in resources (${resources.join(', ')})`);
+  return fromAws(parsed.data, {
+    source: 'ecs',
+    deployId: detail.deploymentId,
+    service,
+    status,
+    time: detail.updatedAt ?? time,
+    resourceArn: serviceArn,
+  });
 }
 
 /** `arn:aws:ecs:<region>:<account>:service/<cluster>/<service>` (or the old `service/<service>`) → service name. */
@@ -220,7 +229,14 @@ function fromCloudFormation(raw: Record<string, unknown>, detailType: string): P
   if (operation === undefined || operation === '') {
     return rejected('invalid CloudFormation stack event: neither detail.client-request-token nor id identifies the operation');
   }
-  return fromAws(parsed.data, { source: 'cloudformation', deployId: `${stackId}:${operation}`, service: stackName, status, time });
+  return fromAws(parsed.data, {
+    source: 'cloudformation',
+    deployId: `${stackId}:${operation}`,
+    service: stackName,
+    status,
+    time,
+    resourceArn: stackId,
+  });
 }
 
 /**
@@ -242,7 +258,7 @@ export function cloudFormationStatus(status: string): DeployStatus | { readonly 
 
 function fromAws(
   event: Envelope,
-  p: { source: DeploySignal['source']; deployId: string; service: string; status: DeployStatus; time: string },
+  p: { source: DeploySignal['source']; deployId: string; service: string; status: DeployStatus; time: string; resourceArn?: string },
 ): ParseResult<DeploySignal> {
   const at = toIsoDate(p.time) ?? toIsoDate(event.time);
   if (at === undefined) return rejected(`invalid ${p.source} deploy event: time "${p.time}" is not a date`);
@@ -255,6 +271,7 @@ function fromAws(
     at,
     region: event.region,
     account: event.account,
+    resourceArn: p.resourceArn,
   });
 }
 

@@ -76,6 +76,10 @@ export const deploySignal = z.object({
   cohort: z.string().optional(),
   region: z.string().optional(),
   account: z.string().optional(),
+  /** The AWS resource an AWS-native deploy event names: the ECS service ARN, the CloudFormation stack id. */
+  resourceArn: z.string().optional(),
+  /** An AWS-native deploy: where its commit was read (CodeDeploy, ECS, CloudFormation), or why none was found. */
+  commitSource: z.string().optional(),
 });
 export type DeploySignal = z.infer<typeof deploySignal>;
 

@@ -5,6 +5,11 @@
  * from its wait for a fix (or keeps the deploy for its next wait while it is busy). Every successful
  * deploy touching watched code paths starts a deploy watch. AWS Health events are recorded too.
  *
+ * A successful CodeDeploy, ECS or CloudFormation deploy names no commit: its commit (and the one before
+ * it, when AWS knows) is read from AWS first and recorded with the deploy, with where it was read or
+ * why it was not found. Then it goes the way of a "Deploy Finished" event. A lookup AWS throttles or
+ * fails throws before anything is recorded, so that the event is delivered again.
+ *
  * Duplicates and out-of-order events: the deploy is recorded once per id and status, a lineage takes
  * a fix deploy by conditional write only when it is newer than the last one that resumed it, and the
  * deploy watch is named after the deploy, so a second start is a no-op.
@@ -16,7 +21,7 @@ import type { Deps } from '#core/deps';
 import { parseHealthEvent } from '#core/health';
 import { inFlightStatuses, type Lineage } from '#core/lineage';
 import { fixReason, referencesOf } from '#core/loop';
-import type { CodeHost, DeployContents, Workflow } from '#core/ports';
+import type { CodeHost, DeployContents, DeployVersions, Workflow } from '#core/ports';
 import type { DeploySignal } from '#core/signals';
 
 export type RecordOutcome =
@@ -42,6 +47,8 @@ export type RecordDeployDeps = Pick<Deps, 'config' | 'store' | 'workflow' | 'par
   readonly codeHost?: CodeHost;
   /** Starts deploy watches; without one, deploys are not watched. */
   readonly deployWatch?: Workflow;
+  /** Reads the commits of AWS-native deploys; without one (local runs), they are recorded without a commit. */
+  readonly deployVersions?: DeployVersions;
 };
 
 /** How far back the previous deploy of a service is looked for, when an event names no previous commit. */
@@ -54,7 +61,28 @@ const isGoneTask = (error: unknown) =>
 const isHealth = (event: unknown) => typeof event === 'object' && event !== null && (event as { source?: unknown }).source === 'aws.health';
 
 export function makeRecordDeploy(deps: RecordDeployDeps) {
-  const { config, store, workflow, parking, clock, logger, codeHost, deployWatch } = deps;
+  const { config, store, workflow, parking, clock, logger, codeHost, deployWatch, deployVersions } = deps;
+
+  /**
+   * A successful AWS-native deploy with the commit AWS says it shipped, and the one before it. Throws
+   * TransientError when AWS throttles or fails; any other failure leaves the deploy without a commit.
+   */
+  async function withCommit(deploy: DeploySignal): Promise<DeploySignal> {
+    if (!deployVersions || deploy.source === 'custom' || deploy.commitSha || deploy.status !== 'succeeded') return deploy;
+    const version = await deployVersions.versionOf(deploy);
+    const context = { deployId: deploy.deployId, service: deploy.service, how: version.how };
+    if (!version.commitSha) {
+      logger.warn('deploy recorded without a commit: its pull requests cannot be resolved', context);
+      return { ...deploy, commitSource: version.how };
+    }
+    logger.info('deploy commit read from AWS', { ...context, commitSha: version.commitSha, previousSha: version.previousSha });
+    return {
+      ...deploy,
+      commitSha: version.commitSha,
+      ...(version.previousSha && version.previousSha !== version.commitSha ? { previousSha: version.previousSha } : {}),
+      commitSource: version.how,
+    };
+  }
 
   /** The commit that ran before: the event's, else the last successful deploy of the service before this one. */
   async function previousShaOf(deploy: DeploySignal): Promise<string | undefined> {
@@ -136,7 +164,7 @@ export function makeRecordDeploy(deps: RecordDeployDeps) {
       logger.info('not a deploy event; ignored', { reason: parsed.reason });
       return parsed;
     }
-    const deploy = parsed.signal;
+    const deploy = await withCommit(parsed.signal);
     const fresh = await store.recordDeploy(deploy, clock.now().toISOString());
     const recorded = { outcome: 'recorded' as const, deployId: deploy.deployId, duplicate: !fresh };
     if (deploy.status !== 'succeeded') return { ...recorded, resumed: [], queued: [] };
@@ -161,7 +189,7 @@ export function makeRecordDeploy(deps: RecordDeployDeps) {
       settings: {
         intervalSeconds: config.deployWatch.intervalSeconds,
         maxEvaluations: config.deployWatch.evaluations,
-        preDeployMinutes: config.deployWatch.preDeployMinutes,
+        historyDays: config.validation.historyDays,
       },
     });
     logger.info('deploy watched', { deployId: deploy.deployId, watch, paths: rules.flatMap((r) => r.paths) });

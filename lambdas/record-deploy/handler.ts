@@ -1,6 +1,10 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { AwsDeployVersions } from '#adapters/deploy-versions';
 import { createOctokit, GitHubCodeHost, splitRepository } from '#adapters/github';
 import { requireEnv, runtime } from '#adapters/runtime';
 import { readGithubToken } from '#adapters/secrets';
@@ -18,6 +22,14 @@ const parking = new SqsParkingLot(new SQSClient({}), requireEnv(env.PARKING_QUEU
 // Resuming needs only SendTaskSuccess; the token names the execution.
 const workflow = new StepFunctionsWorkflow(sfn, env.STATE_MACHINE_ARN ?? 'unused');
 const deployWatch = new StepFunctionsWorkflow(sfn, requireEnv(env.DEPLOY_WATCH_STATE_MACHINE_ARN, 'DEPLOY_WATCH_STATE_MACHINE_ARN'));
+// The commits of CodeDeploy, ECS and CloudFormation deploys, whose events name none.
+const deployVersions = new AwsDeployVersions({
+  codeDeploy: new CodeDeployClient({}),
+  ecs: new ECSClient({}),
+  cloudFormation: new CloudFormationClient({}),
+  stackCommitKeys: config.stackCommitKeys,
+  ...(process.env.AWS_REGION ? { region: process.env.AWS_REGION } : {}),
+});
 
 /**
  * GitHub, read-only here (compare and pull requests). In shadow mode a missing or unreadable token is
@@ -42,6 +54,16 @@ async function codeHost(): Promise<CodeHost | undefined> {
 
 export const handler = async (event: unknown) => {
   const host = await codeHost();
-  const app = makeRecordDeploy({ config, store, clock, logger, workflow, parking, deployWatch, ...(host ? { codeHost: host } : {}) });
+  const app = makeRecordDeploy({
+    config,
+    store,
+    clock,
+    logger,
+    workflow,
+    parking,
+    deployWatch,
+    deployVersions,
+    ...(host ? { codeHost: host } : {}),
+  });
   return app(event);
 };

@@ -1,0 +1,208 @@
+/**
+ * DeployVersions on AWS: the commit a CodeDeploy, ECS or CloudFormation deploy shipped, and the one
+ * before it, read with GetDeployment, DescribeServices and DescribeTaskDefinition, or DescribeStacks.
+ *
+ * A lookup that cannot succeed (access denied, the deployment or stack gone, no commit recorded, an
+ * input AWS refuses) answers without a commit and says why: the deploy is still recorded and watched.
+ * Throttling, 5xx and network failures (after the SDK's own retries) throw TransientError, so that
+ * the event is delivered again.
+ */
+import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { type CodeDeployClient, GetDeploymentCommand } from '@aws-sdk/client-codedeploy';
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
+import { commitFromContainers, commitFromRevision, commitFromStack, ecsServiceRef, type FoundCommit } from '#core/deploy-version';
+import { TransientError } from '#core/errors';
+import type { DeployVersion, DeployVersions } from '#core/ports';
+import type { DeploySignal } from '#core/signals';
+
+export interface AwsDeployVersionsOptions {
+  readonly codeDeploy: Pick<CodeDeployClient, 'send'>;
+  readonly ecs: Pick<ECSClient, 'send'>;
+  readonly cloudFormation: Pick<CloudFormationClient, 'send'>;
+  /** Stack tag, parameter or output keys that carry the deployed commit, in order of preference. */
+  readonly stackCommitKeys: readonly string[];
+  /** The region the clients call; a deploy event from another region is not looked up. */
+  readonly region?: string;
+}
+
+/** A lookup that cannot succeed, and why. */
+class LookupFailed {
+  constructor(readonly why: string) {}
+}
+
+export class AwsDeployVersions implements DeployVersions {
+  readonly #options: AwsDeployVersionsOptions;
+
+  constructor(options: AwsDeployVersionsOptions) {
+    this.#options = options;
+  }
+
+  async versionOf(deploy: DeploySignal): Promise<DeployVersion> {
+    const { region } = this.#options;
+    if (deploy.region && region && deploy.region !== region) {
+      return { how: `the deploy ran in ${deploy.region}; prodloop looks deploys up in ${region} only` };
+    }
+    switch (deploy.source) {
+      case 'codedeploy':
+        return this.#codeDeploy(deploy.deployId);
+      case 'ecs':
+        return this.#ecs(deploy);
+      case 'cloudformation':
+        return this.#cloudFormation(deploy);
+      default:
+        return { how: `a ${deploy.source} deploy names its own commit` };
+    }
+  }
+
+  /** GetDeployment: the revision deployed and the one deployed before it. */
+  async #codeDeploy(deploymentId: string): Promise<DeployVersion> {
+    const out = await ask(`reading CodeDeploy deployment ${deploymentId}`, () =>
+      this.#options.codeDeploy.send(new GetDeploymentCommand({ deploymentId })),
+    );
+    if (out instanceof LookupFailed) return { how: out.why };
+    const info = out.deploymentInfo;
+    if (!info) return { how: `CodeDeploy describes no deployment ${deploymentId}` };
+    const current = await this.#revisionCommit(commitFromRevision(info.revision, `CodeDeploy revision of ${deploymentId}`));
+    if (!current.commitSha) return { how: current.how };
+    if (!info.previousRevision) return { commitSha: current.commitSha, how: `${current.how}; CodeDeploy names no previous revision` };
+    const previous = await this.#revisionCommit(commitFromRevision(info.previousRevision, 'previous revision'));
+    return withPrevious(current, previous);
+  }
+
+  /** An ECS blue/green revision names a task definition: its commit is in the task definition's image or labels. */
+  async #revisionCommit(found: ReturnType<typeof commitFromRevision>): Promise<FoundCommit> {
+    if (found.commitSha || !found.taskDefinition) return found;
+    const fromTask = await this.#taskDefinitionCommit(found.taskDefinition);
+    return { ...fromTask, how: `${found.how}: ${fromTask.how}` };
+  }
+
+  /**
+   * DescribeServices: the deployment with the event's id and its task definition; the previous commit
+   * from the other deployment still ACTIVE (rolling out or draining) when there is one.
+   */
+  async #ecs(deploy: DeploySignal): Promise<DeployVersion> {
+    const arn = deploy.resourceArn;
+    const ref = arn ? ecsServiceRef(arn) : undefined;
+    if (!arn || !ref) return { how: 'the ECS event names no service ARN to look the deployment up' };
+    const where = `ECS service ${ref.service}${ref.cluster ? ` of cluster ${ref.cluster}` : ''}`;
+    const out = await ask(`describing ${where}`, () =>
+      this.#options.ecs.send(new DescribeServicesCommand({ ...(ref.cluster ? { cluster: ref.cluster } : {}), services: [arn] })),
+    );
+    if (out instanceof LookupFailed) return { how: out.why };
+    const service = out.services?.find((s) => s.serviceArn === arn) ?? out.services?.[0];
+    if (!service) {
+      const reasons = (out.failures ?? []).map((f) => f.reason ?? 'unknown').join(', ');
+      return { how: `ECS does not know ${where}${reasons ? ` (${reasons})` : ''}` };
+    }
+    const deployments = service.deployments ?? [];
+    const deployment = deployments.find((d) => d.id === deploy.deployId);
+    if (!deployment?.taskDefinition) {
+      return { how: `ECS no longer lists deployment ${deploy.deployId} of ${where}: a newer deployment has replaced it` };
+    }
+    const current = await this.#taskDefinitionCommit(deployment.taskDefinition);
+    if (!current.commitSha) return { how: current.how };
+    const other = deployments.find((d) => d.id !== deploy.deployId && d.status === 'ACTIVE' && d.taskDefinition);
+    if (!other?.taskDefinition)
+      return { commitSha: current.commitSha, how: `${current.how}; no earlier deployment of ${where} is still active` };
+    return withPrevious(current, await this.#taskDefinitionCommit(other.taskDefinition));
+  }
+
+  async #taskDefinitionCommit(taskDefinition: string): Promise<FoundCommit> {
+    const name = taskDefinition.split('/').at(-1) ?? taskDefinition;
+    const out = await ask(`describing task definition ${name}`, () =>
+      this.#options.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition })),
+    );
+    if (out instanceof LookupFailed) return { how: out.why };
+    return commitFromContainers(out.taskDefinition?.containerDefinitions ?? [], `task definition ${name}`);
+  }
+
+  /** DescribeStacks: a tag, parameter or output of the stack names the commit; the previous one comes from the store. */
+  async #cloudFormation(deploy: DeploySignal): Promise<DeployVersion> {
+    const stackId = deploy.resourceArn;
+    if (!stackId) return { how: 'the CloudFormation event names no stack id to look the stack up' };
+    const out = await ask(`describing stack ${deploy.service}`, () =>
+      this.#options.cloudFormation.send(new DescribeStacksCommand({ StackName: stackId })),
+    );
+    if (out instanceof LookupFailed) return { how: out.why };
+    const stack = out.Stacks?.[0];
+    if (!stack) return { how: `CloudFormation describes no stack ${deploy.service}` };
+    const changed = stack.LastUpdatedTime ?? stack.CreationTime;
+    // The stack as it is now: an operation started after this deploy ended may carry another commit.
+    if (changed && Math.floor(changed.getTime() / 1000) * 1000 > Date.parse(deploy.at)) {
+      return {
+        how: `stack ${deploy.service} changed again at ${changed.toISOString()}, after this deploy: its commit is no longer readable`,
+      };
+    }
+    const pairs = <T>(items: readonly T[] | undefined, key: (t: T) => string | undefined, value: (t: T) => string | undefined) =>
+      (items ?? []).map((t) => ({ key: key(t), value: value(t) }));
+    return commitFromStack(
+      {
+        stackName: stack.StackName ?? deploy.service,
+        tags: pairs(
+          stack.Tags,
+          (t) => t.Key,
+          (t) => t.Value,
+        ),
+        // An SSM parameter type shows its resolved value.
+        parameters: pairs(
+          stack.Parameters,
+          (p) => p.ParameterKey,
+          (p) => p.ResolvedValue ?? p.ParameterValue,
+        ),
+        outputs: pairs(
+          stack.Outputs,
+          (o) => o.OutputKey,
+          (o) => o.OutputValue,
+        ),
+      },
+      this.#options.stackCommitKeys,
+    );
+  }
+}
+
+function withPrevious(current: FoundCommit, previous: FoundCommit): DeployVersion {
+  return {
+    ...(current.commitSha ? { commitSha: current.commitSha } : {}),
+    ...(previous.commitSha ? { previousSha: previous.commitSha } : {}),
+    how: `${current.how}; before it: ${previous.how}`,
+  };
+}
+
+/** Runs one AWS call: its answer, a LookupFailed that says why it cannot succeed, or a TransientError. */
+async function ask<T>(what: string, call: () => Promise<T>): Promise<T | LookupFailed> {
+  try {
+    return await call();
+  } catch (error) {
+    const kind = awsFailure(error);
+    const e = error as { name?: string; message?: string };
+    const detail = `${e.name ?? 'Error'}: ${e.message ?? String(error)}`;
+    if (kind === 'transient') throw new TransientError(`${what} failed: ${detail}`, { cause: error });
+    return new LookupFailed(`${kind === 'denied' ? 'access denied' : kind === 'not-found' ? 'not found' : 'refused'} ${what} (${detail})`);
+  }
+}
+
+/**
+ * How an AWS SDK error ends a lookup: worth a retry (throttling, 5xx, no answer at all), or not
+ * (access denied, not found, any other refusal of the input).
+ */
+export function awsFailure(error: unknown): 'transient' | 'denied' | 'not-found' | 'refused' {
+  const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown } | null;
+  const name = e?.name ?? '';
+  const status = e?.$metadata?.httpStatusCode;
+  if (
+    e?.$retryable ||
+    (status !== undefined && (status >= 500 || status === 429)) ||
+    /Throttl|TooManyRequests|RequestLimitExceeded|SlowDown|ServiceUnavailable|InternalFailure|InternalError|ServerException|RequestTimeout|ExpiredToken/i.test(
+      name,
+    )
+  ) {
+    return 'transient';
+  }
+  // No HTTP answer: a network failure or a timeout the SDK already retried.
+  if (status === undefined) return 'transient';
+  if (status === 403 || /AccessDenied|Unauthorized|NotAuthorized/i.test(name)) return 'denied';
+  if (status === 404 || /NotFound|DoesNotExist/i.test(name) || /does not exist|not found|unable to describe/i.test(e?.message ?? '')) {
+    return 'not-found';
+  }
+  return 'refused';
+}
