@@ -235,23 +235,6 @@ export interface DeployVersions {
   versionOf(deploy: DeploySignal): Promise<DeployVersion>;
 }
 
-/** The commit an AWS-native deploy shipped and the one that ran before it, as far as AWS can tell. */
-export interface DeployVersion {
-  readonly commitSha?: string;
-  readonly previousSha?: string;
-  /** Where the commits were read, or why none was found (access denied, not found, none recorded). */
-  readonly how: string;
-}
-
-/** Reads the commits of CodeDeploy, ECS and CloudFormation deploys, whose events carry none. */
-export interface DeployVersions {
-  /**
-   * Never throws for a lookup that cannot succeed (denied, not found, no commit recorded): the answer
-   * has no commit and says why. Throws TransientError when AWS throttles or fails, for a retry.
-   */
-  versionOf(deploy: DeploySignal): Promise<DeployVersion>;
-}
-
 export interface Point {
   readonly at: string;
   readonly value: number;
