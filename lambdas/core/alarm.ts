@@ -61,6 +61,7 @@ const alarmDetail = z.object({
     .object({
       metrics: z.array(metricDataQuery).optional(),
       alarmRule: z.string().optional(),
+      comparisonOperator: z.string().optional(),
     })
     .optional(),
 });
@@ -137,6 +138,7 @@ const snsAlarmMessage = z.object({
       Dimensions: z.array(snsDimension).optional(),
       Period: z.number().optional(),
       Metrics: z.array(snsMetricDataQuery).optional(),
+      ComparisonOperator: z.string().optional(),
     })
     .optional(),
 });
@@ -244,6 +246,7 @@ function fromDetail(detail: AlarmDetail, env: Envelope): ParseResult<AlarmSignal
     metrics,
     childAlarms,
     actionsSuppressedBy: detail.state.actionsSuppressedBy,
+    comparisonOperator: detail.configuration?.comparisonOperator,
     opts: env.opts,
   });
 }
@@ -304,6 +307,7 @@ function fromSnsMessage(raw: Record<string, unknown>, opts: AlarmParseOptions): 
     metrics: snsMetrics(m),
     childAlarms,
     actionsSuppressedBy: undefined,
+    comparisonOperator: m.Trigger?.ComparisonOperator,
     opts,
   });
 }
@@ -350,6 +354,7 @@ interface SignalParts {
   readonly metrics: MetricRef[];
   readonly childAlarms: string[];
   readonly actionsSuppressedBy: string | undefined;
+  readonly comparisonOperator: string | undefined;
   readonly opts: AlarmParseOptions;
 }
 
@@ -374,6 +379,7 @@ function build(p: SignalParts): ParseResult<AlarmSignal> {
     tenant,
     fingerprint: alarmFingerprint({ alarmName: p.alarmName, variant, metrics }, p.opts),
     actionsSuppressedBy: p.actionsSuppressedBy,
+    comparisonOperator: p.comparisonOperator,
   });
   const checked = alarmSignal.safeParse(candidate);
   if (!checked.success) return rejected(`invalid CloudWatch alarm event: ${reasonOf(checked.error, candidate)}`);

@@ -1,5 +1,6 @@
 /** How validation reads an alarm's signal (docs/validation.md): kind, and the traffic metric a rate is divided by. */
 import * as z from 'zod';
+import type { SignalKind } from './baseline.ts';
 import type { ProdloopConfig } from './config.ts';
 import { type MetricRef, metricRef } from './signals.ts';
 
@@ -40,4 +41,66 @@ export function signalRules(config: Pick<ProdloopConfig, 'validation' | 'codePat
     return [{ alarmNamePrefixes: r.alarmNamePrefixes, namespaces: r.namespaces, traffic: { ...t, id: 'traffic', returnData: true } }];
   });
   return [...config.validation.signals, ...fromCodePaths];
+}
+
+export interface ResolvedSignal {
+  readonly kind: SignalKind;
+  /** What to read for the value (events for counts and rates). */
+  readonly value: readonly MetricRef[];
+  /** What to read for the traffic of a rate. */
+  readonly traffic?: readonly MetricRef[];
+}
+
+/**
+ * How an alarm's metric is read: a rule with a kind says; else a metric-math ratio `a / b` of two
+ * metrics is a rate (events a over traffic b); else a Sum or SampleCount is a count, or a rate when
+ * a rule (or the alarm's code path) names its traffic metric; anything else is a level.
+ */
+export function resolveSignal(alarmName: string, metrics: readonly MetricRef[], rules: readonly SignalRule[]): ResolvedSignal {
+  const rule = ruleFor(rules, alarmName, metrics);
+  const traffic = rule?.traffic ? [{ ...rule.traffic, returnData: true }] : undefined;
+  if (rule?.kind === 'rate' && traffic) return { kind: 'rate', value: metrics, traffic };
+  const ratio = metrics.find((m) => m.expression && m.returnData !== false && ratioOf(m.expression));
+  if (ratio?.expression && (!rule?.kind || rule.kind === 'rate')) {
+    const [eventsId, trafficId] = ratioOf(ratio.expression) ?? [];
+    const events = metrics.find((m) => m.id === eventsId && m.metricName);
+    const denominator = metrics.find((m) => m.id === trafficId && m.metricName);
+    if (events && denominator)
+      return { kind: 'rate', value: [{ ...events, returnData: true }], traffic: [{ ...denominator, returnData: true }] };
+  }
+  if (rule?.kind) return { kind: rule.kind === 'rate' ? 'count' : rule.kind, value: metrics };
+  const stat = metrics.find((m) => m.returnData !== false && m.stat)?.stat ?? metrics[0]?.stat;
+  const counts = stat === 'Sum' || stat === 'SampleCount';
+  if (counts && traffic) return { kind: 'rate', value: metrics, traffic };
+  return { kind: counts ? 'count' : 'level', value: metrics };
+}
+
+/** The two ids of an expression `a / b`, `(a / b) * 100` or `100 * a / b`; undefined for anything else. */
+function ratioOf(expression: string): [string, string] | undefined {
+  let e = expression.replace(/\s+/g, '');
+  e = e.replace(/^100\*/, '').replace(/\*100$/, '');
+  if (e.startsWith('(') && e.endsWith(')')) e = e.slice(1, -1);
+  const match = /^(\w+)\/(\w+)$/.exec(e);
+  return match ? [match[1] as string, match[2] as string] : undefined;
+}
+
+/**
+ * Which way a signal gets worse: `higher` (errors, latency: the default) or `lower` (throughput,
+ * successful orders, orders per minute).
+ */
+export const worseWhen = z.enum(['higher', 'lower']);
+export type WorseWhen = z.infer<typeof worseWhen>;
+
+/**
+ * The direction an alarm watches, from its comparison operator: `LessThanThreshold`,
+ * `LessThanOrEqualToThreshold` and `LessThanLowerThreshold` fire when the signal falls, so lower is
+ * worse; anything else (the greater-than operators, a two-sided anomaly band, an operator the event
+ * did not carry) keeps the default, higher is worse.
+ */
+export function worseWhenOf(comparisonOperator: string | undefined): WorseWhen {
+  return comparisonOperator === 'LessThanThreshold' ||
+    comparisonOperator === 'LessThanOrEqualToThreshold' ||
+    comparisonOperator === 'LessThanLowerThreshold'
+    ? 'lower'
+    : 'higher';
 }

@@ -45,6 +45,8 @@ export const alarmSignal = z.object({
   fingerprint: z.string().min(1),
   /** Set when CloudWatch suppressed the alarm's actions (suppressor alarm, wait or extension period). */
   actionsSuppressedBy: z.string().optional(),
+  /** The alarm's comparison operator (`GreaterThanThreshold`, `LessThanThreshold`…), when the event carries it: which way is worse. */
+  comparisonOperator: z.string().optional(),
 });
 export type AlarmSignal = z.infer<typeof alarmSignal>;
 

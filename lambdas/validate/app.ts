@@ -9,9 +9,12 @@ import type { Deps } from '#core/deps';
 import { NotFoundError } from '#core/errors';
 import { decision } from '#core/lineage';
 import type { Point } from '#core/ports';
-import { ruleFor, type SignalRule } from '#core/signal-rule';
-import { deploySignal, type MetricRef } from '#core/signals';
-import { type Evaluation, evaluate, type SignalKind, validationLoop, validationSettings } from '#core/validate';
+import { resolveSignal } from '#core/signal-rule';
+import { deploySignal } from '#core/signals';
+import { type Evaluation, evaluate, validationLoop, validationSettings } from '#core/validate';
+
+/** How an alarm's metric is read (moved to the core, where the deploy watch reads signals the same way). */
+export { type ResolvedSignal, resolveSignal } from '#core/signal-rule';
 
 export const validateInput = z.object({
   lineageId: z.string(),
@@ -23,47 +26,6 @@ export const validateInput = z.object({
 
 /** The window before the deploy that stands for its pre-deploy level, when settings do not say. */
 export const PRE_DEPLOY_MINUTES = 60;
-
-export interface ResolvedSignal {
-  readonly kind: SignalKind;
-  /** What to read for the value (events for counts and rates). */
-  readonly value: readonly MetricRef[];
-  /** What to read for the traffic of a rate. */
-  readonly traffic?: readonly MetricRef[];
-}
-
-/**
- * How an alarm's metric is read: a rule with a kind says; else a metric-math ratio `a / b` of two
- * metrics is a rate (events a over traffic b); else a Sum or SampleCount is a count, or a rate when
- * a rule (or the alarm's code path) names its traffic metric; anything else is a level.
- */
-export function resolveSignal(alarmName: string, metrics: readonly MetricRef[], rules: readonly SignalRule[]): ResolvedSignal {
-  const rule = ruleFor(rules, alarmName, metrics);
-  const traffic = rule?.traffic ? [{ ...rule.traffic, returnData: true }] : undefined;
-  if (rule?.kind === 'rate' && traffic) return { kind: 'rate', value: metrics, traffic };
-  const ratio = metrics.find((m) => m.expression && m.returnData !== false && ratioOf(m.expression));
-  if (ratio?.expression && (!rule?.kind || rule.kind === 'rate')) {
-    const [eventsId, trafficId] = ratioOf(ratio.expression) ?? [];
-    const events = metrics.find((m) => m.id === eventsId && m.metricName);
-    const denominator = metrics.find((m) => m.id === trafficId && m.metricName);
-    if (events && denominator)
-      return { kind: 'rate', value: [{ ...events, returnData: true }], traffic: [{ ...denominator, returnData: true }] };
-  }
-  if (rule?.kind) return { kind: rule.kind === 'rate' ? 'count' : rule.kind, value: metrics };
-  const stat = metrics.find((m) => m.returnData !== false && m.stat)?.stat ?? metrics[0]?.stat;
-  const counts = stat === 'Sum' || stat === 'SampleCount';
-  if (counts && traffic) return { kind: 'rate', value: metrics, traffic };
-  return { kind: counts ? 'count' : 'level', value: metrics };
-}
-
-/** The two ids of an expression `a / b`, `(a / b) * 100` or `100 * a / b`; undefined for anything else. */
-function ratioOf(expression: string): [string, string] | undefined {
-  let e = expression.replace(/\s+/g, '');
-  e = e.replace(/^100\*/, '').replace(/\*100$/, '');
-  if (e.startsWith('(') && e.endsWith(')')) e = e.slice(1, -1);
-  const match = /^(\w+)\/(\w+)$/.exec(e);
-  return match ? [match[1] as string, match[2] as string] : undefined;
-}
 
 export function makeValidate(deps: Pick<Deps, 'store' | 'metrics' | 'clock' | 'logger'>) {
   const { store, metrics, clock, logger } = deps;
