@@ -147,7 +147,10 @@ describe('lineage loop scenarios', () => {
     assert.match(readFileSync(r.reverts?.[0]?.file as string, 'utf8'), /Revert deploy deploy-702/);
     const [page] = pages(r.outbox);
     assert.match(page as string, /ANDON, deploy made it worse: checkout deploy-702/);
-    assert.match(page as string, /prod-checkout-5xx: \d+ vs \d+(\.\d+)? \(2\.\d\dx\), \d+\.\d standard errors/);
+    assert.match(
+      page as string,
+      /prod-checkout-5xx: \d+ vs \d+(\.\d+)? \(\d\.\d\dx the trend-adjusted level before\), e-value \S+ ≥ 100, \d+ points after/,
+    );
     assert.match(page as string, /Halted 1 fix loop\(s\) on those paths: lin-/);
     assert.match(page as string, /quarantine lift 'services\/checkout\/\*\*'/);
     const trail = await storeOf('loop-deploy-watch').auditTrail(r.lineageId as string);

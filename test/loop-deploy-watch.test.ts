@@ -29,8 +29,10 @@ const config = parseConfig({
   codePaths: [{ service: 'checkout', alarmNamePrefixes: ['prod-checkout-'], paths: ['services/checkout/**'], metrics: [metric] }],
 });
 
-/** A CloudWatch client answering each query's series from `level(cohort, minute)`, with a little deterministic noise. */
-function cloudwatch(level: (cohort: string | undefined, minute: number) => number): CloudWatchClient {
+type Level = (cohort: string | undefined, minute: number, metricName: string | undefined) => number;
+
+/** A CloudWatch client answering each query's series from `level(cohort, minute, metric)`, with a little deterministic noise. */
+function cloudwatch(level: Level): CloudWatchClient {
   return {
     send: async (command: { input: GetMetricDataCommandInput }) => {
       const input = command.input;
@@ -39,12 +41,13 @@ function cloudwatch(level: (cohort: string | undefined, minute: number) => numbe
       return {
         MetricDataResults: (input.MetricDataQueries ?? []).map((q) => {
           const cohort = q.MetricStat?.Metric?.Dimensions?.find((d) => d.Name === 'Cohort')?.Value;
+          const name = q.MetricStat?.Metric?.MetricName;
           const timestamps: Date[] = [];
           const values: number[] = [];
           for (let t = from; t < to; t += 60_000) {
             const minute = Math.round((t - DEPLOY_AT.getTime()) / 60_000);
             timestamps.push(new Date(t));
-            values.push(level(cohort, minute) * (1 + 0.05 * Math.sin(minute * 1.7)));
+            values.push(level(cohort, minute, name) * (1 + 0.05 * Math.sin(minute * 1.7)));
           }
           return { Id: q.Id, Label: q.Id, Timestamps: timestamps, Values: values, StatusCode: 'Complete' };
         }),
@@ -81,7 +84,35 @@ function deploy(overrides: Partial<DeploySignal> = {}): DeploySignal {
   };
 }
 
-const settings = { intervalSeconds: 300, maxEvaluations: 6, preDeployMinutes: 30 };
+/** Three days of history before the deploy (the default is `validation.historyDays`, 7). */
+const settings = { intervalSeconds: 300, maxEvaluations: 6, historyDays: 3 };
+const requests = {
+  namespace: 'Shop/Checkout',
+  metricName: 'Requests',
+  dimensions: { Service: 'checkout' },
+  stat: 'Sum',
+  periodSeconds: 60,
+};
+const orders = {
+  namespace: 'Shop/Checkout',
+  metricName: 'OrdersPlaced',
+  dimensions: { Service: 'checkout' },
+  stat: 'Sum',
+  periodSeconds: 60,
+};
+/** The same service with its traffic metric (errors are a rate over it) and an orders metric whose fall is the regression. */
+const withTraffic = parseConfig({
+  ...localDefaultConfig,
+  codePaths: [
+    {
+      service: 'checkout',
+      alarmNamePrefixes: ['prod-checkout-'],
+      paths: ['services/checkout/**'],
+      trafficMetric: requests,
+      metrics: [metric, { ...orders, worseWhen: 'lower' }],
+    },
+  ],
+});
 
 let t: TestStore;
 before(async () => {
@@ -89,10 +120,10 @@ before(async () => {
 });
 after(() => t.client.destroy());
 
-function watchWith(level: (cohort: string | undefined, minute: number) => number, sfn = recording<Record<string, unknown>>()) {
+function watchWith(level: Level, sfn = recording<Record<string, unknown>>(), watchConfig = config) {
   const published: { type: string; detail: Record<string, unknown> }[] = [];
   const app = makeDeployWatch({
-    config,
+    config: watchConfig,
     store: t.store,
     clock: { now: () => NOW },
     logger: quiet,
@@ -135,9 +166,87 @@ describe('judging a deploy', () => {
     assert.ok((j?.currentMean ?? 0) > 38 && (j?.baselineMean ?? 0) < 22, JSON.stringify(j));
     assert.match(
       j?.reason ?? '',
-      /cohort canary-10 mean \d+(\.\d+)? over 10 points vs stable \d+(\.\d+)? over 10: \d+\.\d standard errors, 2\.\d\dx/,
+      /^the event count of cohort canary-10 is 2\.\d\dx that of stable over 10 minute\(s\) of both; e-value \S+ ≥ 100/,
     );
+    assert.ok((j?.eValue ?? 0) >= 100 && j?.threshold === 100);
     assert.deepEqual(worse.paths, ['services/checkout/**']);
+  });
+
+  test('a traffic surge that doubles the error count but not the rate does not pull the andon when the code path names its traffic metric', async () => {
+    const surge = watchWith(
+      (_cohort, minute) => (minute >= 0 ? 2 : 1) * (1000 - 200 * Math.cos((2 * Math.PI * minute) / 1440)) * 0.02,
+      undefined,
+      withTraffic,
+    );
+    const look = (await surge.app({ action: 'evaluate', deploy: deploy(), loop: { evaluations: 0 }, settings })) as {
+      outcome: string;
+      judgements: SignalJudgement[];
+    };
+    const errors = look.judgements.find((j) => j.label.startsWith('Shop/Checkout/Errors5xx'));
+    assert.equal(errors?.kind, 'rate', JSON.stringify(errors));
+    assert.equal(errors?.worse, false, errors?.reason);
+    assert.ok(Math.abs((errors?.ratio ?? 0) - 1) < 0.1, errors?.reason);
+    assert.equal(look.outcome, 'pending');
+  });
+
+  test('an error rate that doubles over the same traffic pulls the andon at the first look', async () => {
+    const bad = watchWith(
+      (_cohort, minute, name) => (name === 'Requests' ? 1000 : name === 'OrdersPlaced' ? 50 : minute >= 0 ? 40 : 20),
+      undefined,
+      withTraffic,
+    );
+    const look = (await bad.app({ action: 'evaluate', deploy: deploy(), loop: { evaluations: 0 }, settings })) as {
+      outcome: string;
+      judgements: SignalJudgement[];
+    };
+    assert.equal(look.outcome, 'worse');
+    const errors = look.judgements.find((j) => j.worse);
+    assert.equal(errors?.kind, 'rate');
+    assert.match(
+      errors?.reason ?? '',
+      /^the error rate \(events per request\) is 2\.\d\d× the trend-adjusted level before the deploy over 10 point\(s\); e-value \S+ ≥ 100/,
+    );
+  });
+
+  test('orders that halve after the deploy pull the andon when the code path says lower is worse; orders that rise do not', async () => {
+    const level =
+      (effect: number): Level =>
+      (_cohort, minute, name) =>
+        name === 'Requests' ? 1000 : name === 'OrdersPlaced' ? (minute >= 0 ? effect : 1) * 50 : 20;
+    const drop = (await watchWith(level(0.5), undefined, withTraffic).app({
+      action: 'evaluate',
+      deploy: deploy(),
+      loop: { evaluations: 0 },
+      settings,
+    })) as {
+      outcome: string;
+      judgements: SignalJudgement[];
+    };
+    assert.equal(drop.outcome, 'worse');
+    const j = drop.judgements.find((x) => x.worse);
+    assert.equal(j?.label, 'Shop/Checkout/OrdersPlaced {Service=checkout}');
+    assert.equal(j?.worseWhen, 'lower');
+    assert.ok((j?.ratio ?? 1) < 0.6, j?.reason);
+    const rise = (await watchWith(level(1.5), undefined, withTraffic).app({
+      action: 'evaluate',
+      deploy: deploy(),
+      loop: { evaluations: 0 },
+      settings,
+    })) as {
+      outcome: string;
+    };
+    assert.equal(rise.outcome, 'pending');
+  });
+
+  test('an execution started before historyDays existed (its settings carry preDeployMinutes) looks on with the default history', async () => {
+    const flat = watchWith(() => 20);
+    const old = { intervalSeconds: 300, maxEvaluations: 6, preDeployMinutes: 30 };
+    const look = (await flat.app({ action: 'evaluate', deploy: deploy(), loop: { evaluations: 0 }, settings: old })) as {
+      outcome: string;
+      judgements: SignalJudgement[];
+    };
+    assert.equal(look.outcome, 'pending');
+    assert.equal(look.judgements[0]?.baselinePoints, 7 * 1440);
   });
 
   test('quiet looks clear the deploy after the configured number of looks', async () => {
@@ -256,7 +365,7 @@ describe('the andon cord of a deploy watch', () => {
     assert.match(text, /cohort canary-10/);
     assert.match(
       text,
-      /Errors5xx \{Service=checkout\}: \d+(\.\d+)? vs \d+(\.\d+)? \(2\.\d\dx\), \d+\.\d standard errors, 10 points after, 10 before \(cohort comparison\)/,
+      /Errors5xx \{Service=checkout\}: \d+(\.\d+)? vs \d+(\.\d+)? \(2\.\d\dx the baseline cohort's\), e-value \S+ ≥ 100, 10 points after, 10 before \(cohort comparison\)/,
     );
     assert.match(text, /Proposed a revert: pull request #913 https:\/\/github\.com\/acme\/shop\/pull\/913/);
     assert.match(text, /Halted 2 fix loop\(s\)/);

@@ -6,7 +6,7 @@ import * as z from 'zod';
 import { DEFAULT_STACK_COMMIT_KEYS } from './deploy-version.ts';
 import { ConfigError } from './errors.ts';
 import { frictionKey } from './friction/config.ts';
-import { signalRule } from './signal-rule.ts';
+import { signalRule, worseWhen } from './signal-rule.ts';
 import { metricRef } from './signals.ts';
 import { codePathTriageFields, privacySettings, triageSettings } from './triage-config.ts';
 
@@ -24,8 +24,11 @@ export const codePathRule = z.object({
   /** Historically high blast radius: issues on these paths are Tier 2. */
   highBlastRadius: z.boolean().default(false),
   ...codePathTriageFields,
-  /** Signals a deploy touching these paths is watched on (besides the alarms of the service's lineages). */
-  metrics: z.array(metricRef).default([]),
+  /**
+   * Signals a deploy touching these paths is watched on (besides the alarms of the service's lineages).
+   * `worseWhen: 'lower'` marks one whose fall is the regression (throughput, successful orders); default `higher`.
+   */
+  metrics: z.array(metricRef.extend({ worseWhen: worseWhen.optional() })).default([]),
 });
 export type CodePathRule = z.infer<typeof codePathRule>;
 
@@ -116,17 +119,19 @@ export const prodloopConfig = z
       .array(z.string().min(1))
       .min(1)
       .default([...DEFAULT_STACK_COMMIT_KEYS]),
-    /** Every deploy touching watched code paths is watched for regressions against its pre-deploy level. */
+    /**
+     * Every deploy touching watched code paths is watched for regressions against the trend-adjusted
+     * level before it (`validation.historyDays` of history). A `preDeployMinutes` left from older
+     * configurations is ignored.
+     */
     deployWatch: z
       .object({
         /** Seconds between two looks after a deploy. */
         intervalSeconds: z.number().int().min(1).default(300),
         /** Looks without a regression before the deploy counts as clear. */
         evaluations: z.number().int().min(1).max(100).default(6),
-        /** Minutes before the deploy that stand for its baseline. */
-        preDeployMinutes: z.number().int().min(5).default(30),
       })
-      .default({ intervalSeconds: 300, evaluations: 6, preDeployMinutes: 30 }),
+      .default({ intervalSeconds: 300, evaluations: 6 }),
     /** Progressive deploys naming a cohort are judged new cohort against the baseline cohort, on this dimension. */
     cohorts: z
       .object({ dimension: z.string().min(1).default('Cohort'), baseline: z.string().min(1).default('stable') })

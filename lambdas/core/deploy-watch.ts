@@ -1,27 +1,28 @@
 /**
- * The deploy watch, pure: every deploy touching watched code paths is judged against its own
- * pre-deploy level (or, for a canary or cohort deploy, new cohort against the baseline cohort), and a
- * significant worsening pulls the andon cord. Also the texts the andon cord writes: the revert pull
- * request's body and the page.
+ * The deploy watch, pure: every deploy touching watched code paths is judged against the
+ * trend-adjusted level before it (or, for a canary or cohort deploy, new cohort against the baseline
+ * cohort) by validation's anytime-valid "worse" test, in the direction that is worse for each signal,
+ * and a significant worsening pulls the andon cord. Also the texts the andon cord writes: the revert
+ * pull request's body and the page.
  */
 import * as z from 'zod';
+import type { SignalKind } from './baseline.ts';
+import { compareCohorts, MIN_LEVEL_MINUTES } from './cohort.ts';
 import { type CodePathRule, codePathsFor, type ProdloopConfig } from './config.ts';
 import { MAX_MESSAGE_BYTES, toSnsSubject } from './escalation.ts';
 import type { Lineage, QuarantineLock } from './lineage.ts';
 import type { EscalationMessage, Point, RevertResult, ShippedPullRequest } from './ports.ts';
+import { signalRule, signalRules, worseWhen, worseWhenOf } from './signal-rule.ts';
 import { type DeploySignal, type MetricRef, metricRef } from './signals.ts';
-import { mean, noiseFloor, pathsIntersect, stddev } from './stats.ts';
+import { pathsIntersect } from './stats.ts';
+import { ALPHA, regression, worseComponents } from './validate.ts';
 
 /**
- * One-sided z of a worsening, and the least relative change that counts (a tiny but very regular shift
- * is not an incident). A watch looks up to `deployWatch.evaluations` times at a growing window: 4
- * standard errors keep the chance of a false andon over six looks of noise below 2 in 10,000, and a
- * regression of 20 % or more over a few minutes of traffic still clears it at the first or second look.
+ * Besides the reference that predicts best, every before/after judgement is also made against this
+ * many minutes just before the deploy, and the smaller e-value counts: a deploy during an incident
+ * (or just after another change) is judged against the level it found, not the one before it.
  */
-export const WORSE_Z = 4;
-export const WORSE_RATIO = 1.2;
-/** Points needed on each side before any judgement. */
-export const MIN_POINTS = 3;
+export const RECENT_MINUTES = 60;
 
 export const watchedSignal = z.object({
   /** How the page names it: the alarm name, or namespace/metric and dimensions. */
@@ -29,25 +30,58 @@ export const watchedSignal = z.object({
   metrics: z.array(metricRef).min(1),
   /** The lineage whose alarm this is, when it is one. */
   lineageId: z.string().optional(),
+  /** Which way is worse: an alarm's comparison operator, or a code path metric's `worseWhen` (default higher). */
+  worseWhen: worseWhen.default('higher'),
+  /** How it is read (rate over traffic, count, level): validation's rules, and the code path's traffic metric. */
+  rules: z.array(signalRule).default([]),
 });
 export type WatchedSignal = z.infer<typeof watchedSignal>;
+export type WatchedSignalInput = z.input<typeof watchedSignal>;
 
+/**
+ * One signal judged at one look. Judgements travel in the execution state to the andon, revert and
+ * page steps, so the schema also accepts those of executions started before the mixture test
+ * (`z` in standard errors, no e-value), and validation verdicts (`z` in standard deviations).
+ */
 export const signalJudgement = z.object({
   label: z.string(),
   lineageId: z.string().optional(),
   method: z.enum(['before-after', 'cohort']),
   worse: z.boolean(),
-  /** Before the deploy (or the baseline cohort) and after it (or the new cohort). */
+  /** The trend-adjusted level before the deploy (or the baseline cohort's) and the level since (or the new cohort's), on the scale judged: events per request for a rate. */
   baselineMean: z.number(),
   currentMean: z.number(),
-  z: z.number(),
-  /** What `z` counts: standard errors of the mean (the watch's tests) or standard deviations from the baseline (a validation verdict). */
+  /** After ÷ before (or new ÷ baseline cohort), trend-adjusted. */
+  ratio: z.number().optional(),
+  /** The e-value for "worse", and the threshold it is compared with (1/α: 100). */
+  eValue: z.number().min(0).optional(),
+  threshold: z.number().optional(),
+  /** How the signal was read. */
+  kind: z.enum(['rate', 'count', 'level']).optional(),
+  worseWhen: worseWhen.optional(),
+  /** Older judgements: the shift in standard errors of the mean (the z-test) or standard deviations from the baseline (a validation verdict). */
+  z: z.number().optional(),
   zUnit: z.enum(['se', 'sd']).optional(),
   baselinePoints: z.number().int().min(0),
   points: z.number().int().min(0),
   reason: z.string(),
 });
 export type SignalJudgement = z.infer<typeof signalJudgement>;
+
+/** What one look read of a signal, before and since the deploy. */
+export interface BeforeAfterReading {
+  readonly kind: SignalKind;
+  readonly history: readonly Point[];
+  readonly post: readonly Point[];
+  readonly traffic?: { readonly history?: readonly Point[]; readonly post?: readonly Point[] };
+}
+
+/** What one look read of each cohort since the deploy. */
+export interface CohortReading {
+  readonly name: string;
+  readonly points: readonly Point[];
+  readonly traffic?: readonly Point[];
+}
 
 /** Code path rules a deploy touches: by changed files when it names any, else by its service. */
 export function rulesTouched(config: Pick<ProdloopConfig, 'codePaths'>, deploy: DeploySignal, files: readonly string[]): CodePathRule[] {
@@ -58,7 +92,7 @@ export function rulesTouched(config: Pick<ProdloopConfig, 'codePaths'>, deploy: 
 
 /** The signals to watch: the rules' own metrics and the alarms of the services' lineages, minus those a loop already validates. */
 export function signalsToWatch(input: {
-  config: Pick<ProdloopConfig, 'codePaths'>;
+  config: Pick<ProdloopConfig, 'codePaths' | 'validation'>;
   rules: readonly CodePathRule[];
   lineages: readonly Lineage[];
   /** Lineages this deploy resumed: their own validation watches their alarm. */
@@ -78,7 +112,20 @@ export function signalsToWatch(input: {
     seen.add(key);
     signals.push(s);
   };
-  for (const rule of input.rules) for (const m of rule.metrics) add({ label: metricLabel(m), metrics: [m] });
+  // A code path's own metrics: validation's rules first, then its traffic metric (a Sum or SampleCount is an error rate over it).
+  for (const rule of input.rules) {
+    const traffic = rule.trafficMetric
+      ? [{ alarmNamePrefixes: [], namespaces: [], traffic: { ...rule.trafficMetric, id: 'traffic', returnData: true } }]
+      : [];
+    for (const { worseWhen: direction, ...m } of rule.metrics)
+      add({
+        label: metricLabel(m),
+        metrics: [m],
+        worseWhen: direction ?? 'higher',
+        rules: [...input.config.validation.signals, ...traffic],
+      });
+  }
+  const alarmRules = signalRules(input.config);
   for (const l of input.lineages) {
     if (input.excludeLineages.includes(l.lineageId) || l.signal.metrics.length === 0) continue;
     const rule = codePathsFor(input.config as ProdloopConfig, {
@@ -87,85 +134,82 @@ export function signalsToWatch(input: {
     });
     const service = l.service ?? rule?.service;
     if (service === undefined || !services.has(service)) continue;
-    add({ label: l.alarmName, metrics: l.signal.metrics, lineageId: l.lineageId });
+    add({
+      label: l.alarmName,
+      metrics: l.signal.metrics,
+      lineageId: l.lineageId,
+      worseWhen: worseWhenOf(l.signal.comparisonOperator),
+      rules: alarmRules,
+    });
   }
   return signals;
 }
 
-/** Before/after: the post-deploy mean against the pre-deploy mean, in standard errors of the pre-deploy noise. */
-export function judgeBeforeAfter(signal: WatchedSignal, pre: readonly Point[], post: readonly Point[]): SignalJudgement {
-  const before = pre.map((p) => p.value);
-  const after = post.map((p) => p.value);
-  const base = {
-    label: signal.label,
-    ...(signal.lineageId ? { lineageId: signal.lineageId } : {}),
-    method: 'before-after' as const,
-    baselinePoints: before.length,
-    points: after.length,
-  };
-  if (before.length < MIN_POINTS || after.length < MIN_POINTS) {
-    return {
-      ...base,
-      worse: false,
-      baselineMean: finite(mean(before)),
-      currentMean: finite(mean(after)),
-      z: 0,
-      reason: `${after.length} point(s) after and ${before.length} before the deploy; ${MIN_POINTS} needed on each side`,
-    };
-  }
-  const preMean = mean(before);
-  const postMean = mean(after);
-  const se = noiseFloor(preMean, stddev(before)) / Math.sqrt(after.length);
-  const zScore = (postMean - preMean) / se;
-  const worse = zScore >= WORSE_Z && postMean > preMean * WORSE_RATIO;
+/**
+ * Before/after: everything since the deploy against the trend-adjusted level before it (days of
+ * history: trend and daily cycle), by validation's "worse" test (`regression`): a mixture e-value at
+ * α = 1 %, valid at any number of looks.
+ */
+export function judgeBeforeAfter(signal: WatchedSignal, reading: BeforeAfterReading): SignalJudgement {
+  const r = regression({ ...reading, worseWhen: signal.worseWhen, recentMinutes: RECENT_MINUTES });
   return {
-    ...base,
-    worse,
-    baselineMean: preMean,
-    currentMean: postMean,
-    z: zScore,
-    reason: `mean ${fmt(postMean)} over ${after.length} points after the deploy vs ${fmt(preMean)} over ${before.length} before: ${zScore.toFixed(1)} standard errors, ${ratioText(postMean, preMean)}`,
+    ...identity(signal, 'before-after', reading.kind),
+    worse: r.worse,
+    baselineMean: finite(r.baselineMean),
+    currentMean: finite(r.currentMean),
+    ...(Number.isFinite(r.ratio) ? { ratio: round3(r.ratio) } : {}),
+    eValue: r.eValue,
+    threshold: 1 / ALPHA.worse,
+    baselinePoints: r.historyPoints,
+    points: r.points,
+    reason: `${what(reading.kind)} is ${r.reason}${r.worse ? ` (false-andon bound ${ALPHA.worse * 100}% at any look)` : ''}`,
   };
 }
 
-/** Cohorts: the new cohort's mean against the baseline cohort's over the same window (Welch's z). */
-export function judgeCohorts(
-  signal: WatchedSignal,
-  cohort: { readonly name: string; readonly points: readonly Point[] },
-  baseline: { readonly name: string; readonly points: readonly Point[] },
-): SignalJudgement {
-  const fresh = cohort.points.map((p) => p.value);
-  const old = baseline.points.map((p) => p.value);
-  const base = {
+/**
+ * Cohorts: the new cohort against the baseline cohort over the same minutes (compareCohorts): the
+ * same alternatives, α and guarantee as before/after, with whatever moves both cohorts (traffic,
+ * the daily cycle) cancelling out.
+ */
+export function judgeCohorts(signal: WatchedSignal, kind: SignalKind, cohort: CohortReading, baseline: CohortReading): SignalJudgement {
+  const c = compareCohorts({
+    kind,
+    fresh: cohort.points,
+    baseline: baseline.points,
+    ...(cohort.traffic ? { freshTraffic: cohort.traffic } : {}),
+    ...(baseline.traffic ? { baselineTraffic: baseline.traffic } : {}),
+    components: worseComponents(signal.worseWhen),
+    alpha: ALPHA.worse,
+  });
+  const eValue = Math.min(Math.exp(Math.min(c.logE, 690)), 1e300);
+  const threshold = 1 / ALPHA.worse;
+  const few = kind === 'level' && c.minutes < MIN_LEVEL_MINUTES ? `; ${MIN_LEVEL_MINUTES} paired minutes needed for a level` : '';
+  return {
+    ...identity(signal, 'cohort', kind),
+    worse: c.worse,
+    baselineMean: finite(c.baselineMean),
+    currentMean: finite(c.currentMean),
+    ...(Number.isFinite(c.ratio) ? { ratio: round3(c.ratio) } : {}),
+    eValue,
+    threshold,
+    baselinePoints: baseline.points.length,
+    points: cohort.points.length,
+    reason: `${what(kind)} of cohort ${cohort.name} is ${fmtRatio(c.ratio)} that of ${baseline.name} over ${c.minutes} minute(s) of both${signal.worseWhen === 'lower' ? ' (lower is worse)' : ''}; e-value ${fmtE(eValue)}${c.worse ? ' ≥ ' : ' < '}${threshold}${c.worse ? ` (false-andon bound ${ALPHA.worse * 100}% at any look)` : ''}${few}`,
+  };
+}
+
+function identity(signal: WatchedSignal, method: SignalJudgement['method'], kind: SignalKind) {
+  return {
     label: signal.label,
     ...(signal.lineageId ? { lineageId: signal.lineageId } : {}),
-    method: 'cohort' as const,
-    baselinePoints: old.length,
-    points: fresh.length,
+    method,
+    kind,
+    worseWhen: signal.worseWhen,
   };
-  if (fresh.length < MIN_POINTS || old.length < MIN_POINTS) {
-    return {
-      ...base,
-      worse: false,
-      baselineMean: finite(mean(old)),
-      currentMean: finite(mean(fresh)),
-      z: 0,
-      reason: `${fresh.length} point(s) of cohort ${cohort.name} and ${old.length} of ${baseline.name}; ${MIN_POINTS} needed in each`,
-    };
-  }
-  const newMean = mean(fresh);
-  const oldMean = mean(old);
-  const se = Math.sqrt(noiseFloor(newMean, stddev(fresh)) ** 2 / fresh.length + noiseFloor(oldMean, stddev(old)) ** 2 / old.length);
-  const zScore = (newMean - oldMean) / se;
-  const worse = zScore >= WORSE_Z && newMean > oldMean * WORSE_RATIO;
-  return {
-    ...base,
-    worse,
-    baselineMean: oldMean,
-    currentMean: newMean,
-    z: zScore,
-    reason: `cohort ${cohort.name} mean ${fmt(newMean)} over ${fresh.length} points vs ${baseline.name} ${fmt(oldMean)} over ${old.length}: ${zScore.toFixed(1)} standard errors, ${ratioText(newMean, oldMean)}`,
-  };
+}
+
+function what(kind: SignalKind): string {
+  return kind === 'rate' ? 'the error rate (events per request)' : kind === 'count' ? 'the event count' : 'the level';
 }
 
 /** The metric with the cohort dimension set, for a cohort comparison. */
@@ -211,13 +255,19 @@ export function renderRevertBody(facts: AndonFacts, repository: string): string 
     '',
     '## Evidence',
     '',
-    '| signal | method | before | after | shift | points before / after |',
-    '| --- | --- | ---: | ---: | ---: | ---: |',
+    '| signal | method | before | after | change | evidence | points before / after |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
     ...worse.map(
       (j) =>
-        `| ${cell(j.label)} | ${j.method === 'cohort' ? `cohort ${cell(deploy.cohort ?? '')}` : 'before / after'} | ${fmt(j.baselineMean)} | ${fmt(j.currentMean)} | ${j.z.toFixed(1)} ${j.zUnit === 'sd' ? 'sd from baseline' : 'standard errors'} | ${j.baselinePoints || '-'} / ${j.points} |`,
+        `| ${cell(j.label)} | ${j.method === 'cohort' ? `cohort ${cell(deploy.cohort ?? '')}` : 'before / after'} | ${fmt(j.baselineMean)} | ${fmt(j.currentMean)} | ${changeText(j)} | ${evidenceText(j)} | ${j.baselinePoints || '-'} / ${j.points} |`,
     ),
     '',
+    ...(worse.some((j) => j.eValue !== undefined)
+      ? [
+          `*before* is the trend-adjusted level before the deploy (a cohort deploy: the baseline cohort over the same minutes); a rate is events per request. The e-value is the evidence for "worse"; at ${1 / ALPHA.worse} the chance of a false andon is at most ${ALPHA.worse * 100}%, however many looks the watch takes.`,
+          '',
+        ]
+      : []),
     `Deployed ${deploy.at}${deploy.commitSha ? ` at \`${deploy.commitSha}\`` : ''}${deploy.previousSha ? ` (before: \`${deploy.previousSha}\`)` : ''}.`,
     '',
     '## What this pull request reverts',
@@ -256,7 +306,7 @@ export function renderDeployAndonPage(facts: AndonFacts & { readonly revert?: Re
     `Deploy: ${deploy.deployId} of ${deploy.service} at ${deploy.at}${deploy.commitSha ? `, commit ${deploy.commitSha}` : ''}${deploy.cohort ? `, cohort ${deploy.cohort}` : ''}`,
     ...worse.map(
       (j) =>
-        `${j.label}: ${fmt(j.currentMean)} vs ${fmt(j.baselineMean)} (${ratioText(j.currentMean, j.baselineMean)}), ${j.z.toFixed(1)} standard errors, ${j.points} points after, ${j.baselinePoints} before${j.method === 'cohort' ? ' (cohort comparison)' : ''}`,
+        `${j.label}: ${fmt(j.currentMean)} vs ${fmt(j.baselineMean)}${j.kind === 'rate' ? ' per request' : ''} (${changeText(j)}${j.method === 'cohort' ? ` the baseline cohort's` : j.eValue !== undefined ? ' the trend-adjusted level before' : ''}), ${evidenceText(j)}, ${j.points} points after, ${j.baselinePoints} before${j.method === 'cohort' ? ' (cohort comparison)' : ''}`,
     ),
     ...(facts.prs.length > 0 ? [`Pull requests shipped: ${facts.prs.map((p) => `#${p.number}`).join(', ')}`] : []),
   ];
@@ -312,6 +362,30 @@ function ratioText(current: number, baseline: number): string {
   if (!(baseline > 0)) return 'from zero';
   return `${(current / baseline).toFixed(2)}x`;
 }
+
+/** The change: the judged ratio (trend-adjusted) when there is one, else after ÷ before; and the direction when lower is worse. */
+function changeText(j: SignalJudgement): string {
+  const ratio = j.ratio !== undefined ? fmtRatio(j.ratio) : ratioText(j.currentMean, j.baselineMean);
+  return `${ratio}${j.worseWhen === 'lower' ? ' (lower is worse)' : ''}`;
+}
+
+/** The evidence: the e-value against its threshold, or the shift in standard errors (deviations) of older judgements. */
+function evidenceText(j: SignalJudgement): string {
+  if (j.eValue !== undefined)
+    return `e-value ${fmtE(j.eValue)} ${j.eValue >= (j.threshold ?? 1 / ALPHA.worse) ? '≥' : '<'} ${fmt(j.threshold ?? 1 / ALPHA.worse)}`;
+  if (j.z !== undefined) return `${j.z.toFixed(1)} ${j.zUnit === 'sd' ? 'sd from baseline' : 'standard errors'}`;
+  return 'n/a';
+}
+
+function fmtRatio(r: number): string {
+  return Number.isFinite(r) ? `${r.toFixed(2)}x` : r > 0 ? 'from zero' : 'n/a';
+}
+
+function fmtE(e: number): string {
+  return e >= 1e4 ? e.toExponential(1) : e >= 10 ? e.toFixed(0) : e.toPrecision(2);
+}
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 function fmt(x: number): string {
   if (!Number.isFinite(x)) return 'n/a';

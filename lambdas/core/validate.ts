@@ -21,7 +21,7 @@ import { compare } from './comparison.ts';
 import type { Evidence, Verdict } from './lineage.ts';
 import type { Point } from './ports.ts';
 import { type Component, logThreshold } from './sequential.ts';
-import { signalRule } from './signal-rule.ts';
+import { signalRule, type WorseWhen } from './signal-rule.ts';
 
 export type { SignalKind } from './baseline.ts';
 export { type SignalRule, signalRule } from './signal-rule.ts';
@@ -307,6 +307,14 @@ export interface RegressionInput {
   /** Points since the deploy. */
   readonly post: readonly Point[];
   readonly traffic?: { readonly history?: readonly Point[]; readonly post?: readonly Point[] };
+  /** Which way is worse (default higher: errors, latency; lower: throughput, successes). */
+  readonly worseWhen?: WorseWhen;
+  /**
+   * Also judge against the last this many minutes before the deploy, and count the smaller e-value:
+   * a signal that moved shortly before the deploy (an incident under way) is judged against where it
+   * is, not where it was. Valid under either null hypothesis, like a trend that may stop.
+   */
+  readonly recentMinutes?: number;
 }
 
 export interface Regression {
@@ -315,30 +323,78 @@ export interface Regression {
   readonly eValue: number;
   /** The signal since the deploy as a multiple of the level before it (trend-adjusted). */
   readonly ratio: number;
+  /** Points since the deploy that were judged (a rate's need traffic), and points of history. */
+  readonly points: number;
+  readonly historyPoints: number;
+  /** Mean since the deploy (events per request for a rate) and the trend-adjusted level before it, on the same scale. */
+  readonly currentMean: number;
+  readonly baselineMean: number;
   readonly reason: string;
+}
+
+/** "Worse" alternatives turned the way that is worse: above 1 when higher is worse, their inverses when lower is. */
+export function worseComponents(worseWhen: WorseWhen = 'higher'): readonly Component[] {
+  return worseWhen === 'lower' ? WORSE_COMPONENTS.map((c) => ({ effect: 1 / c.effect, weight: c.weight })) : WORSE_COMPONENTS;
 }
 
 /**
  * "Worse" for any deploy, with no incident and no lineage: the signal since the deploy against the
  * reference before it that predicts best, by the same anytime-valid test and α as the andon cord of
- * a fix (1 % false andons at any number of looks). The benchmark measures exactly these functions.
+ * a fix (1 % false andons at any number of looks). The benchmark and the deploy watch run exactly
+ * these functions. With `worseWhen: 'lower'` the alternatives are falls (÷1.25 … ÷10).
  */
 export function regression(input: RegressionInput): Regression {
   const history = observations(input.kind, input.history, input.traffic?.history);
   const post = observations(input.kind, input.post, input.traffic?.post);
+  const lower = input.worseWhen === 'lower';
+  const currentMean = meanOf(input.kind, post);
   if (history.length < 10)
-    return { worse: false, eValue: 1, ratio: Number.NaN, reason: `${history.length} points before the deploy: too few for a baseline` };
+    return {
+      worse: false,
+      eValue: 1,
+      ratio: Number.NaN,
+      points: post.length,
+      historyPoints: history.length,
+      currentMean,
+      baselineMean: Number.NaN,
+      reason: `${history.length} point(s) before the deploy: too few for a baseline`,
+    };
   const model = fitBaseline(input.kind, history);
-  const c = compare(model, bestReference(model, history), { theta0: 1, components: WORSE_COMPONENTS });
-  for (const o of post) c.add(o);
-  const logE = c.logE();
+  const best = bestReference(model, history);
+  const references = [best];
+  if (input.recentMinutes !== undefined) {
+    const from = model.end - input.recentMinutes * 60_000;
+    const recent = history.filter((o) => o.t >= from);
+    if (recent.length > 0 && recent.length < best.length) references.push(recent);
+  }
+  const comparisons = references.map((reference) => {
+    const c = compare(model, reference, { theta0: 1, components: worseComponents(input.worseWhen) });
+    for (const o of post) c.add(o);
+    return { logE: c.logE(), ratio: c.ratio() };
+  });
+  const binding = comparisons.reduce((a, b) => (b.logE < a.logE ? b : a));
+  const logE = binding.logE;
   const worse = post.length > 0 && logE >= logThreshold(ALPHA.worse);
+  const ratio = binding.ratio;
   return {
     worse,
     eValue: eValueOf(logE),
-    ratio: c.ratio(),
-    reason: `${ratioText(c.ratio())} the trend-adjusted level before the deploy over ${post.length} point(s); e-value ${fmtE(logE)}${worse ? ' ≥ ' : ' < '}${fmtE(logThreshold(ALPHA.worse))}`,
+    ratio,
+    points: post.length,
+    historyPoints: history.length,
+    currentMean,
+    baselineMean: Number.isFinite(ratio) && ratio > 0 ? currentMean / ratio : Number.NaN,
+    reason: `${ratioText(ratio)} the trend-adjusted level before the deploy over ${post.length} point(s)${lower ? ' (lower is worse)' : ''}; e-value ${fmtE(logE)}${worse ? ' ≥ ' : ' < '}${fmtE(logThreshold(ALPHA.worse))}`,
   };
+}
+
+/** Mean of a window as judged: events per request for a rate, events or values per point otherwise (NaN when empty). */
+function meanOf(kind: SignalKind, obs: readonly Observation[]): number {
+  if (obs.length === 0) return Number.NaN;
+  const total = obs.reduce((a, o) => a + o.value, 0);
+  if (kind !== 'rate') return total / obs.length;
+  const traffic = obs.reduce((a, o) => a + (o.traffic ?? 0), 0);
+  return traffic > 0 ? total / traffic : Number.NaN;
 }
 
 /**

@@ -1,8 +1,11 @@
 /**
  * deploy-watch: one look at the signals a deploy may have hurt (the watched metrics of the code paths
- * it touches and the alarms of their services' lineages), against the level just before the deploy,
- * or, for a canary or cohort deploy, new cohort against the baseline cohort. A significant worsening
- * pulls the andon cord: the code paths are locked and the loops working on them halted.
+ * it touches and the alarms of their services' lineages), each read as validation reads it (a rate
+ * over traffic, a count or a level). Every look reads `historyDays` of history before the deploy and
+ * everything since, and judges by validation's anytime-valid "worse" test against the trend-adjusted
+ * level before the deploy; for a canary or cohort deploy, new cohort against the baseline cohort over
+ * the same minutes. A significant worsening pulls the andon cord: the code paths are locked and the
+ * loops working on them halted. The execution state carries only the look count.
  */
 import * as z from 'zod';
 import {
@@ -16,13 +19,19 @@ import {
   withCohort,
 } from '#core/deploy-watch';
 import type { Deps } from '#core/deps';
-import { deploySignal } from '#core/signals';
+import type { Point } from '#core/ports';
+import { resolveSignal } from '#core/signal-rule';
+import { deploySignal, type MetricRef } from '#core/signals';
 import { pullAndon } from '../lineage/andon.ts';
 
+/** Settings carried by the execution (record-deploy starts it); new keys default for executions started before them. */
 export const watchSettings = z.object({
   intervalSeconds: z.number().int().min(1),
   maxEvaluations: z.number().int().min(1),
-  preDeployMinutes: z.number().int().min(1),
+  /** Days of history before the deploy the trend-adjusted level is fitted on (validation.historyDays). */
+  historyDays: z.number().min(0).max(15).default(7),
+  /** Executions started before the mixture test carry it; it is no longer read. */
+  preDeployMinutes: z.number().int().min(1).optional(),
 });
 
 export const deployWatchInput = z.discriminatedUnion('action', [
@@ -66,23 +75,50 @@ export function makeDeployWatch(deps: DeployWatchDeps) {
     const now = clock.now();
     const rules = rulesTouched(config, deploy, input.files);
     const signals = signalsToWatch({ config, rules, lineages: await store.listLineages(), excludeLineages: input.covered });
-    const deployAt = deploy.at;
+    const deployAt = Date.parse(deploy.at);
+    const iso = (t: number) => new Date(t).toISOString();
+    const to = now.toISOString();
     const judgements: SignalJudgement[] = [];
     for (const signal of signals) {
+      const reading = resolveSignal(signal.label, signal.metrics, signal.rules);
       if (deploy.cohort && deploy.cohort !== config.cohorts.baseline) {
         const { dimension, baseline } = config.cohorts;
-        const [fresh, old] = await Promise.all([
-          metrics.series(withCohort(signal.metrics, dimension, deploy.cohort), deployAt, now.toISOString()),
-          metrics.series(withCohort(signal.metrics, dimension, baseline), deployAt, now.toISOString()),
+        const read = (refs: readonly MetricRef[] | undefined, cohort: string) =>
+          refs ? metrics.series(withCohort(refs, dimension, cohort), deploy.at, to) : Promise.resolve(undefined);
+        const [fresh, old, freshTraffic, oldTraffic] = await Promise.all([
+          read(reading.value, deploy.cohort),
+          read(reading.value, baseline),
+          read(reading.traffic, deploy.cohort),
+          read(reading.traffic, baseline),
         ]);
-        judgements.push(judgeCohorts(signal, { name: deploy.cohort, points: fresh }, { name: baseline, points: old }));
+        // A traffic metric with no data (not published per cohort): the cohorts' events are compared as counts.
+        const rate = reading.kind === 'rate' && Boolean(freshTraffic?.length) && Boolean(oldTraffic?.length);
+        judgements.push(
+          judgeCohorts(
+            signal,
+            reading.kind === 'rate' && !rate ? 'count' : reading.kind,
+            { name: deploy.cohort, points: fresh ?? [], ...(rate ? { traffic: freshTraffic } : {}) },
+            { name: baseline, points: old ?? [], ...(rate ? { traffic: oldTraffic } : {}) },
+          ),
+        );
       } else {
-        const preFrom = new Date(Date.parse(deployAt) - input.settings.preDeployMinutes * 60_000).toISOString();
-        const [pre, post] = await Promise.all([
-          metrics.series(signal.metrics, preFrom, deployAt),
-          metrics.series(signal.metrics, deployAt, now.toISOString()),
+        const from = iso(deployAt - input.settings.historyDays * 1440 * 60_000);
+        const [values, traffic] = await Promise.all([
+          metrics.series(reading.value, from, to),
+          reading.traffic ? metrics.series(reading.traffic, from, to) : Promise.resolve(undefined),
         ]);
-        judgements.push(judgeBeforeAfter(signal, pre, post));
+        // A traffic metric with no data (not published, a wrong name): the events are judged as a count.
+        const rate = reading.kind === 'rate' && traffic?.length ? traffic : undefined;
+        const before = (p: Point) => Date.parse(p.at) < deployAt;
+        const after = (p: Point) => Date.parse(p.at) >= deployAt;
+        judgements.push(
+          judgeBeforeAfter(signal, {
+            kind: reading.kind === 'rate' && !rate ? 'count' : reading.kind,
+            history: values.filter(before),
+            post: values.filter(after),
+            ...(rate ? { traffic: { history: rate.filter(before), post: rate.filter(after) } } : {}),
+          }),
+        );
       }
     }
     const evaluations = input.loop.evaluations + 1;
