@@ -285,7 +285,7 @@ describe('cdk-nag with friction on', () => {
 
   test('"Resource::*" is acknowledged only where no resource-level permission exists', () => {
     const resourceLevelFree =
-      /^(xray:|logs:(Create|Get|Update|Delete|List)LogDelivery|logs:ListLogDeliveries$|logs:PutResourcePolicy$|logs:DescribeResourcePolicies$|logs:DescribeLogGroups$|cloudwatch:GetMetricData$|cloudwatch:DescribeAlarms$|logs:GetQueryResults$)/;
+      /^(xray:|logs:(Create|Get|Update|Delete|List)LogDelivery|logs:ListLogDeliveries$|logs:PutResourcePolicy$|logs:DescribeResourcePolicies$|logs:DescribeLogGroups$|cloudwatch:GetMetricData$|cloudwatch:DescribeAlarms$|logs:GetQueryResults$|ecs:DescribeTaskDefinition$)/;
     for (const [id, p] of resourcesOf(judged.template, 'AWS::IAM::Policy')) {
       for (const s of asArray(p.Properties.PolicyDocument.Statement)) {
         if (s.Effect !== 'Allow' || s.Resource !== '*') continue;
