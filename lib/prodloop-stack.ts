@@ -134,6 +134,7 @@ export class ProdloopStack extends Stack {
     });
 
     functions['ingest-alarm'].bindTable(table, { accessMode: 'RW' }).bindStateMachineStart(stateMachine).bindEventBus(bus);
+    if (config.watchedAlarms.tags.length > 0) allowAlarmTagReads(functions['ingest-alarm']);
 
     functions['record-deploy']
       .bindTable(table, { accessMode: 'RW' })
@@ -234,6 +235,27 @@ function allowMetricReads(fn: ProdloopFunction, options: { logsInsights: boolean
     });
   }
   fn.addPolicy('MetricReads', statements, acknowledgements);
+}
+
+/** Alarms watched by tag: ingest-alarm reads the tags of alarms no name prefix admits. */
+function allowAlarmTagReads(fn: ProdloopFunction): void {
+  const alarms = Stack.of(fn).formatArn({
+    service: 'cloudwatch',
+    resource: 'alarm',
+    resourceName: '*',
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+  fn.addPolicy(
+    'AlarmTagReads',
+    [new PolicyStatement({ actions: ['cloudwatch:ListTagsForResource'], resources: [alarms] })],
+    [
+      {
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:*]',
+        reason:
+          "Which of the user's alarms carry a watched tag is known only from the tags themselves (EventBridge cannot filter on them); ListTagsForResource only, on alarms of this account and region.",
+      },
+    ],
+  );
 }
 
 /**

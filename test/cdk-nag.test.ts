@@ -10,12 +10,14 @@ import {
   allNagFindings,
   type Cfn,
   cdkAnnotationProblems,
+  cdkJsonContext,
   type NagFinding,
   synthStack,
   unacknowledgedNagFindings,
 } from './support/synth.ts';
 
-const { app, stack } = synthStack();
+const synthesized = synthStack();
+const { app, stack } = synthesized;
 const show = (findings: readonly NagFinding[]) => findings.map((f) => `${f.rule} at ${f.path}`).join('\n');
 
 describe('cdk-nag AwsSolutions', () => {
@@ -97,5 +99,33 @@ describe('CDK', () => {
     const report = JSON.parse(readFileSync(join(app.synth().directory, 'validation-report.json'), 'utf8'));
     const violations = (report.pluginReports ?? []).flatMap((r: { violations?: unknown[] }) => r.violations ?? []);
     assert.deepEqual(violations, []);
+  });
+});
+
+describe('alarms watched by tag', () => {
+  const base = cdkJsonContext.prodloop as Record<string, unknown>;
+  const tagged = synthStack({
+    prodloop: { ...base, watchedAlarms: { namePrefixes: ['prod-'], tags: [{ key: 'team', value: 'checkout' }] } },
+  });
+  /** Statements granting ListTagsForResource, with the roles they are attached to. */
+  const tagGrants = (t: ReturnType<typeof synthStack>) =>
+    Object.values(t.template.findResources('AWS::IAM::Policy') as Record<string, Cfn>).flatMap((p) =>
+      [p.Properties.PolicyDocument.Statement]
+        .flat()
+        .filter((st: Cfn) => [st.Action].flat().includes('cloudwatch:ListTagsForResource'))
+        .map((st: Cfn) => ({ roles: JSON.stringify(p.Properties.Roles), resource: JSON.stringify(st.Resource) })),
+    );
+
+  test('with tags to watch, ingest-alarm may read the tags of alarms in its account and region, and cdk-nag accepts why', () => {
+    const grants = tagGrants(tagged);
+    assert.equal(grants.length, 1);
+    assert.match(grants[0]?.roles ?? '', /IngestAlarm/);
+    assert.match(grants[0]?.resource ?? '', /:cloudwatch:.*:alarm:\*/);
+    const { errors, warnings } = unacknowledgedNagFindings(tagged.app);
+    assert.equal(errors.length + warnings.length, 0, show([...errors, ...warnings]));
+  });
+
+  test('with name prefixes only, no function may read alarm tags', () => {
+    assert.equal(tagGrants(synthesized).length, 0);
   });
 });

@@ -2,20 +2,24 @@
  * CloudWatch adapters:
  * - MetricSource: GetMetricData for the alarm's metrics (single metric, metric math, anomaly band),
  *   with the period CloudWatch's retention allows for older windows, and a SEARCH per tenant dimension;
- * - AlarmDirectory: DescribeAlarms, to resolve composite alarms and to see which alarms are in ALARM.
+ * - AlarmDirectory: DescribeAlarms, to resolve composite alarms and to see which alarms are in ALARM;
+ * - AlarmTags: ListTagsForResource, for alarms watched by tag.
  */
 import {
   type CloudWatchClient,
   type CompositeAlarm,
   DescribeAlarmsCommand,
   GetMetricDataCommand,
+  ListTagsForResourceCommand,
   type MetricAlarm,
   type MetricDataQuery,
   type MetricDataResult,
 } from '@aws-sdk/client-cloudwatch';
-import type { AlarmDescription, AlarmDirectory, MetricSource, Point, TenantSeries } from '#core/ports';
+import { TransientError } from '#core/errors';
+import type { AlarmDescription, AlarmDirectory, AlarmTags, MetricSource, Point, TenantSeries } from '#core/ports';
 import type { MetricRef } from '#core/signals';
 import { mean } from '#core/stats';
+import { awsFailure } from './deploy-versions.ts';
 
 const DEFAULT_PERIOD = 60;
 const DAY_MS = 86_400_000;
@@ -215,6 +219,40 @@ export function ruleAlarmNames(rule: string): string[] {
     names.push(raw.includes(':alarm:') ? (raw.split(':alarm:')[1] ?? raw) : raw);
   }
   return [...new Set(names)];
+}
+
+/** Tags rarely change: one ListTagsForResource per alarm per container and TTL, however loud the storm. */
+const TAG_TTL_MS = 5 * 60_000;
+const TAG_CACHE_SIZE = 1000;
+
+export class CloudWatchAlarmTags implements AlarmTags {
+  readonly #cache = new Map<string, { tags: Readonly<Record<string, string>> | undefined; until: number }>();
+
+  constructor(
+    private readonly client: CloudWatchClient,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async tagsOf(alarmArn: string): Promise<Readonly<Record<string, string>> | undefined> {
+    const cached = this.#cache.get(alarmArn);
+    if (cached && cached.until > this.now()) return cached.tags;
+    let tags: Record<string, string> | undefined;
+    try {
+      const out = await this.client.send(new ListTagsForResourceCommand({ ResourceARN: alarmArn }));
+      tags = Object.fromEntries((out.Tags ?? []).flatMap((t) => (t.Key ? [[t.Key, t.Value ?? '']] : [])));
+    } catch (error) {
+      const kind = awsFailure(error);
+      const e = error as { name?: string; message?: string };
+      const detail = `${e.name ?? 'Error'}: ${e.message ?? String(error)}`;
+      if (kind === 'transient') throw new TransientError(`reading the tags of ${alarmArn} failed: ${detail}`, { cause: error });
+      if (kind !== 'not-found')
+        throw new Error(`cannot read the tags of ${alarmArn} (cloudwatch:ListTagsForResource): ${detail}`, { cause: error });
+      tags = undefined;
+    }
+    if (this.#cache.size >= TAG_CACHE_SIZE) this.#cache.delete(this.#cache.keys().next().value as string);
+    this.#cache.set(alarmArn, { tags, until: this.now() + TAG_TTL_MS });
+    return tags;
+  }
 }
 
 export class CloudWatchAlarmDirectory implements AlarmDirectory {

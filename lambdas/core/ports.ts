@@ -290,6 +290,15 @@ export interface AlarmDescription {
   readonly childAlarms: readonly string[];
 }
 
+/** Tags of CloudWatch alarms, for watching alarms by tag. */
+export interface AlarmTags {
+  /**
+   * The alarm's tags; `undefined` when the alarm no longer exists. Throws TransientError when AWS
+   * throttles or fails, and an error that says why when the tags cannot be read (access denied).
+   */
+  tagsOf(alarmArn: string): Promise<Readonly<Record<string, string>> | undefined>;
+}
+
 /** CloudWatch alarms: composite alarms resolve to their children; alarms in ALARM show how wide an outage is. */
 export interface AlarmDirectory {
   /** Describes alarms by name (metric and composite); names CloudWatch does not know are left out. */

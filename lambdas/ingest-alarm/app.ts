@@ -6,15 +6,45 @@
 import { parseAlarmEvent } from '#core/alarm';
 import { codePathsFor } from '#core/config';
 import { type Deps, executionSettings } from '#core/deps';
+import { errorMessage, TransientError } from '#core/errors';
 import { lineageIdFor } from '#core/fingerprint';
+import type { AlarmTags } from '#core/ports';
+import type { AlarmSignal } from '#core/signals';
 
 export type IngestOutcome =
   | { readonly outcome: 'started'; readonly lineageId: string; readonly executionName: string }
   | { readonly outcome: 'in-flight'; readonly lineageId: string }
   | { readonly outcome: 'ignored' | 'rejected'; readonly reason: string };
 
-export function makeIngestAlarm(deps: Pick<Deps, 'config' | 'store' | 'workflow' | 'events' | 'parking' | 'clock' | 'logger'>) {
-  const { config, store, workflow, events, parking, clock, logger } = deps;
+export type IngestAlarmDeps = Pick<Deps, 'config' | 'store' | 'workflow' | 'events' | 'parking' | 'clock' | 'logger'> & {
+  /** Reads alarm tags, for `watchedAlarms.tags`; without it only name prefixes admit an alarm. */
+  readonly alarmTags?: AlarmTags;
+};
+
+export function makeIngestAlarm(deps: IngestAlarmDeps) {
+  const { config, store, workflow, events, parking, clock, logger, alarmTags } = deps;
+  const { namePrefixes, tags: wantedTags } = config.watchedAlarms;
+
+  /** Watched by a name prefix, else by a tag (read from CloudWatch: EventBridge cannot filter on tags). */
+  async function watched(signal: AlarmSignal): Promise<{ outcome: 'watched' } | { outcome: 'ignored' | 'rejected'; reason: string }> {
+    if (namePrefixes.some((p) => signal.alarmName.startsWith(p))) return { outcome: 'watched' };
+    const unmatched = `alarm ${signal.alarmName} matches no watched name prefix`;
+    if (wantedTags.length === 0) return { outcome: 'ignored', reason: unmatched };
+    if (!alarmTags) return { outcome: 'ignored', reason: `${unmatched}, and alarm tags cannot be read here` };
+    const arn = signal.alarmArn ?? alarmArnOf(signal);
+    if (!arn) return { outcome: 'ignored', reason: `${unmatched}, and the event names no alarm ARN, account or region to read its tags` };
+    let tags: Readonly<Record<string, string>> | undefined;
+    try {
+      tags = await alarmTags.tagsOf(arn);
+    } catch (error) {
+      if (error instanceof TransientError) throw error;
+      return { outcome: 'rejected', reason: errorMessage(error) };
+    }
+    if (tags === undefined) return { outcome: 'ignored', reason: `${unmatched}, and CloudWatch no longer knows it (deleted?)` };
+    const match = wantedTags.find((t) => tags[t.key] === t.value);
+    if (match) return { outcome: 'watched' };
+    return { outcome: 'ignored', reason: `${unmatched} or tag (${wantedTags.map((t) => `${t.key}=${t.value}`).join(', ')})` };
+  }
   return async (event: unknown): Promise<IngestOutcome> => {
     const parsed = parseAlarmEvent(event, { tenantDimension: config.tenantDimension });
     if (parsed.outcome === 'rejected') {
@@ -32,13 +62,13 @@ export function makeIngestAlarm(deps: Pick<Deps, 'config' | 'store' | 'workflow'
       logger.info('alarm left ALARM', { reason });
       return { outcome: 'ignored', reason };
     }
-    const watchedByName = config.watchedAlarms.namePrefixes.some((p) => signal.alarmName.startsWith(p));
-    // Tag-based watching needs the alarm's tags (ListTagsForResource), which is not built yet: until
-    // then only name prefixes admit an alarm, so configuring tags never widens what is watched.
-    if (!watchedByName) {
-      const reason = `alarm ${signal.alarmName} matches no watched name prefix`;
-      logger.info('alarm not watched', { reason });
-      return { outcome: 'ignored', reason };
+    const watch = await watched(signal);
+    if (watch.outcome !== 'watched') {
+      if (watch.outcome === 'rejected') {
+        logger.error('alarm tags unreadable; event parked', { reason: watch.reason });
+        await parking.park(event, watch.reason, 'ingest-alarm');
+      } else logger.info('alarm not watched', { reason: watch.reason });
+      return watch;
     }
     const rule = codePathsFor(config, {
       alarmName: signal.alarmName,
@@ -82,4 +112,10 @@ export function makeIngestAlarm(deps: Pick<Deps, 'config' | 'store' | 'workflow'
     logger.info('lineage already in flight; nothing new starts', { lineageId, status: lineage.status });
     return { outcome: 'in-flight', lineageId };
   };
+}
+
+/** The alarm's ARN from its account, region and name, when the event carries no ARN (SNS-wrapped alarms may not). */
+function alarmArnOf(signal: AlarmSignal): string | undefined {
+  if (!signal.account || !signal.region) return undefined;
+  return `arn:aws:cloudwatch:${signal.region}:${signal.account}:alarm:${signal.alarmName}`;
 }

@@ -1,6 +1,8 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { CloudWatchAlarmTags } from '#adapters/cloudwatch';
 import { EventBridgePublisher } from '#adapters/eventbridge';
 import { requireEnv, runtime } from '#adapters/runtime';
 import { StepFunctionsWorkflow } from '#adapters/sfn';
@@ -16,6 +18,8 @@ const app = makeIngestAlarm({
   workflow: new StepFunctionsWorkflow(new SFNClient({}), requireEnv(env.STATE_MACHINE_ARN, 'STATE_MACHINE_ARN')),
   events: new EventBridgePublisher(new EventBridgeClient({}), requireEnv(env.EVENT_BUS_NAME, 'EVENT_BUS_NAME')),
   parking: new SqsParkingLot(new SQSClient({}), requireEnv(env.PARKING_QUEUE_URL, 'PARKING_QUEUE_URL')),
+  // Tags are read only for alarms no name prefix admits, and only when tags are configured.
+  ...(config.watchedAlarms.tags.length > 0 ? { alarmTags: new CloudWatchAlarmTags(new CloudWatchClient({})) } : {}),
 });
 
 export const handler = async (event: unknown) => app(event);
