@@ -9,6 +9,7 @@ import { parseConfig } from '#core/config';
 import { executionSettings } from '#core/deps';
 import { decision as decisionSchema, type Lineage } from '#core/lineage';
 import type { LineageStore, MetricSource, Point } from '#core/ports';
+import type { WorseWhen } from '#core/signal-rule';
 import type { MetricRef } from '#core/signals';
 import { type EvaluateInput, type Evaluation, evaluate, regression, type SignalKind, type ValidationSettingsInput } from '#core/validate';
 import { makeValidate, resolveSignal } from '../lambdas/validate/app.ts';
@@ -76,7 +77,7 @@ const quick: ValidationSettingsInput = {
 /** Every look from the deploy on, each `interval` minutes, until a verdict or the deadline. */
 function looks(
   world: { values: Point[]; traffic?: Point[] },
-  o: { kind: SignalKind; deploy: number; settings: ValidationSettingsInput; historyFrom: number; onset?: number },
+  o: { kind: SignalKind; deploy: number; settings: ValidationSettingsInput; historyFrom: number; onset?: number; worseWhen?: WorseWhen },
 ): Evaluation[] {
   const onset = o.onset ?? 0;
   const interval = (o.settings.validationIntervalSeconds ?? 300) / 60;
@@ -94,6 +95,7 @@ function looks(
       ...windows(world.values),
       ...(world.traffic ? { traffic: windows(world.traffic) } : {}),
       kind: o.kind,
+      ...(o.worseWhen ? { worseWhen: o.worseWhen } : {}),
       deployAt: at(o.deploy),
       loop,
       settings: o.settings,
@@ -148,6 +150,57 @@ describe('validation: error rates as counts over traffic', () => {
     // Read as a plain count, the trend is modelled (continuing or stopping): never credited as recovered.
     const asCount = looks({ values: world.values }, { kind: 'count', deploy: 240, settings: quick, historyFrom: -600 });
     assert.ok(!asCount.some((e) => e.outcome === 'recovered'));
+  });
+});
+
+describe('validation: signals where lower is worse', () => {
+  // Orders a minute: 1,000 normally, halved by the incident from minute 0; the fix deploys at minute 60.
+  const orders = (after: number, seed: number) => {
+    const u = rng(seed);
+    const values: Point[] = [];
+    for (let m = -3 * 1440; m < 240; m++) values.push({ at: at(m), value: poisson(u, m < 0 ? 1000 : m < 60 ? 500 : after) });
+    return { values };
+  };
+  const run = (after: number, worseWhen: WorseWhen) =>
+    looks(orders(after, 21), { kind: 'count', deploy: 60, settings: quick, historyFrom: -3 * 1440, worseWhen });
+
+  test('throughput the fix restores is recovered where lower is worse, and would have pulled the andon read the other way', () => {
+    const restored = run(1000, 'lower');
+    assert.equal(restored.at(-1)?.outcome, 'recovered');
+    assert.match(restored.at(-1)?.verdict.reason ?? '', /above the recovery margin ×0\.\d\d/);
+    assert.equal(run(1000, 'higher')[0]?.outcome, 'worse', 'read as higher-is-worse, doubling from the incident level is a regression');
+  });
+
+  test('throughput still halved after the fix is unchanged', () => {
+    const still = run(500, 'lower');
+    assert.equal(still.at(-1)?.outcome, 'unchanged');
+    assert.match(still.at(-1)?.verdict.reason ?? '', /0\.5\d× the trend-adjusted baseline.*below the recovery margin/);
+  });
+
+  test('a fix deploy that halves throughput again pulls the andon cord', () => {
+    const [first] = run(250, 'lower');
+    assert.equal(first?.outcome, 'worse');
+    assert.match(first?.verdict.reason ?? '', /0\.[45]\d× the pre-deploy level.*lower is worse/);
+  });
+});
+
+describe('validation: a regression that starts hours after the fix deploy', () => {
+  test('errors back to normal after the fix, then twice the incident level five hours later: worse within the hour, naming when it started', () => {
+    // Incident ×4 from minute 0, the fix at minute 60 restores the rate, a new fault at minute 360 takes it to ×8.
+    const world = rateWorld({
+      requests: () => 1000,
+      errorRate: (m) => 0.01 * (m < 0 ? 1 : m < 60 ? 4 : m < 360 ? 1 : 8),
+      from: -3 * 1440,
+      to: 1500,
+      seed: 22,
+    });
+    const settings = { ...quick, validationIntervalSeconds: 900, maxEvaluations: 96, recoveryMinutes: 1440 };
+    const all = looks(world, { kind: 'rate', deploy: 60, settings, historyFrom: -3 * 1440 });
+    const last = all.at(-1);
+    assert.equal(last?.outcome, 'worse');
+    const minutesAfterDeploy = all.length * 15;
+    assert.ok(minutesAfterDeploy > 300 && minutesAfterDeploy <= 360, `worse ${minutesAfterDeploy} min after the deploy`);
+    assert.match(last?.verdict.reason ?? '', /2\.\d\d× the pre-deploy level \(trend-adjusted\) since 06:00 UTC, 5 h after the deploy/);
   });
 });
 

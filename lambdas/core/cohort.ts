@@ -15,7 +15,6 @@
 import { clip, longRunVariance, MIN_LEVEL_EFFECT, median } from './baseline.ts';
 import type { Point } from './ports.ts';
 import { type Component, countLogLR, levelLogLR, logMix, logThreshold } from './sequential.ts';
-import type { WorseWhen } from './signal-rule.ts';
 
 export type CohortKind = 'rate' | 'count' | 'level';
 
@@ -166,9 +165,4 @@ function levels(input: CohortInput): CohortResult {
     input.components.map((c) => c.weight),
   );
   return { worse: logE >= logThreshold(input.alpha), logE, ratio, minutes: n, currentMean, baselineMean };
-}
-
-/** The alternatives turned the way that is worse: ratios above 1 when higher is worse, their inverses when lower is. */
-export function towardWorse(components: readonly Component[], worseWhen: WorseWhen): Component[] {
-  return components.map((c) => ({ effect: worseWhen === 'lower' ? 1 / c.effect : c.effect, weight: c.weight }));
 }

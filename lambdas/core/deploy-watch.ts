@@ -74,6 +74,8 @@ export interface BeforeAfterReading {
   readonly history: readonly Point[];
   readonly post: readonly Point[];
   readonly traffic?: { readonly history?: readonly Point[]; readonly post?: readonly Point[] };
+  /** The deploy and how long the watch lasts: "worse" is also tested since every later hour (late-start.ts). */
+  readonly lateStarts?: { readonly deployAt: number; readonly horizonMinutes: number };
 }
 
 /** What one look read of each cohort since the deploy. */

@@ -18,6 +18,7 @@
 import * as z from 'zod';
 import { type BaselineModel, bestReference, fitBaseline, type Observation, type SignalKind } from './baseline.ts';
 import { compare } from './comparison.ts';
+import { sinceDeployOrAnyHour } from './late-start.ts';
 import type { Evidence, Verdict } from './lineage.ts';
 import type { Point } from './ports.ts';
 import { type Component, logThreshold } from './sequential.ts';
@@ -110,6 +111,8 @@ export interface EvaluateInput {
   readonly kind?: SignalKind;
   /** When the deploy finished (default: the first post-deploy point). */
   readonly deployAt?: string;
+  /** Which way is worse (default higher: errors, latency; lower: throughput, successes): every verdict is turned that way. */
+  readonly worseWhen?: WorseWhen;
   readonly loop: z.input<typeof validationLoop>;
   readonly settings: ValidationSettingsInput;
   readonly now: Date;
@@ -144,21 +147,38 @@ export function evaluate(input: EvaluateInput): Evaluation {
   const pre = observations(kind, input.preDeploy, input.traffic?.preDeploy);
   const post = observations(kind, input.post, input.traffic?.post);
 
+  // Every ratio below is post ÷ reference; `bad` turns it so that above 1 is worse, whichever way the signal goes.
+  const worseWhen = input.worseWhen ?? 'higher';
+  const lower = worseWhen === 'lower';
+  const bad = toward(worseWhen);
+
   // The incident level just before the deploy, on the healthy baseline's scale.
   const incident = compare(model, reference, { theta0: 1, components: [] });
   for (const o of pre) incident.add(o);
   const incidentRatio = incident.ratio();
-  const excess = Number.isFinite(incidentRatio) ? (incidentRatio - 1) / 2 : settings.recoveryMargin;
+  const excess = Number.isFinite(incidentRatio) ? (bad(incidentRatio) - 1) / 2 : settings.recoveryMargin;
+  // The recovery margin as a degree of badness (≥ 1), and as a ratio the signal must be back within.
   const margin = 1 + Math.max(settings.recoveryMargin / 2, Math.min(settings.recoveryMargin, excess));
+  const marginRatio = bad(margin);
+  const marginText = `×${marginRatio.toFixed(2)}`;
+  const beyond = lower ? 'below' : 'above';
+  const within = lower ? 'above' : 'below';
 
-  const worse = compare(model, pre.length ? pre : reference, { theta0: 1, components: WORSE_COMPONENTS });
+  // "Worse" since the deploy, or since any later hour (late-start.ts): a regression that starts hours
+  // after the deploy is judged on the hours since it started, within the same false-andon bound.
+  const horizonMinutes = (settings.maxEvaluations * settings.validationIntervalSeconds) / 60;
+  const worse = sinceDeployOrAnyHour(
+    () => compare(model, pre.length ? pre : reference, { theta0: 1, components: worseComponents(worseWhen) }),
+    deployAt,
+    horizonMinutes,
+  );
   for (const o of post) worse.add(o);
 
   const settleEnd = deployAt + settings.settleMinutes * 60_000;
   const settled = post.filter((o) => o.t >= settleEnd);
   const settledMinutes = Math.max(0, (now - settleEnd) / 60_000);
-  const recovered = compare(model, reference, { theta0: margin, components: recoveredComponents(margin) });
-  const unchanged = compare(model, reference, { theta0: margin, components: unchangedComponents(margin) });
+  const recovered = compare(model, reference, { theta0: marginRatio, components: towardWorse(recoveredComponents(margin), worseWhen) });
+  const unchanged = compare(model, reference, { theta0: marginRatio, components: towardWorse(unchangedComponents(margin), worseWhen) });
   for (const o of settled) {
     recovered.add(o);
     unchanged.add(o);
@@ -170,7 +190,7 @@ export function evaluate(input: EvaluateInput): Evaluation {
     recovered: logThreshold(ALPHA.recovered),
   };
   const logE = { worse: worse.logE(), unchanged: unchanged.logE(), recovered: recovered.logE() };
-  const relapse = elevatedBlock(model, reference, settled, settleEnd, now, margin, settings);
+  const relapse = elevatedBlock(model, reference, settled, settleEnd, now, margin, worseWhen, settings);
   const recoveredNow = logE.recovered >= thresholds.recovered && !relapse;
   const loop: ValidationLoop = {
     evaluations,
@@ -200,10 +220,15 @@ export function evaluate(input: EvaluateInput): Evaluation {
   const span = `${fmtMinutes((now - deployAt) / 60_000)} since the deploy`;
 
   if (post.length > 0 && logE.worse >= thresholds.worse) {
+    const leader = worse.leader();
+    const since =
+      leader.startMinutes > 0
+        ? `${ratioText(leader.ratio)} the pre-deploy level (trend-adjusted) since ${hhmm(deployAt + leader.startMinutes * 60_000)} UTC, ${fmtMinutes(leader.startMinutes)} after the deploy (${ratioText(worse.ratio())} over all ${span})`
+        : `${ratioText(worse.ratio())} the pre-deploy level (trend-adjusted) over ${span}`;
     return result(
       'worse',
       'worse',
-      `${describe.what} is ${ratioText(worse.ratio())} the pre-deploy level (trend-adjusted) over ${span}; e-value ${fmtE(logE.worse)} ≥ ${fmtE(thresholds.worse)} (false-andon bound ${pct(ALPHA.worse)} at any look)`,
+      `${describe.what} is ${since}${lower ? ', and lower is worse' : ''}; e-value ${fmtE(logE.worse)} ≥ ${fmtE(thresholds.worse)} (false-andon bound ${pct(ALPHA.worse)} at any look)`,
       { eLog: logE.worse },
     );
   }
@@ -214,7 +239,7 @@ export function evaluate(input: EvaluateInput): Evaluation {
     return result(
       'unchanged',
       'unchanged',
-      `${describe.what} is still ${ratioText(healthyRatio)} the trend-adjusted baseline over ${span}, above the recovery margin ×${margin.toFixed(2)}; e-value ${fmtE(logE.unchanged)} ≥ ${fmtE(thresholds.unchanged)}`,
+      `${describe.what} is still ${ratioText(healthyRatio)} the trend-adjusted baseline over ${span}, ${beyond} the recovery margin ${marginText}; e-value ${fmtE(logE.unchanged)} ≥ ${fmtE(thresholds.unchanged)}`,
       { eLog: logE.unchanged },
     );
   }
@@ -222,7 +247,7 @@ export function evaluate(input: EvaluateInput): Evaluation {
     return result(
       'unchanged',
       'unchanged',
-      `${describe.what} was back up to ${ratioText(relapse.ratio)} the trend-adjusted baseline during ${relapse.window}, above the recovery margin ×${margin.toFixed(2)}; e-value ${fmtE(relapse.logE)} ≥ ${fmtE(relapse.threshold)}`,
+      `${describe.what} was back at ${ratioText(relapse.ratio)} the trend-adjusted baseline during ${relapse.window}, ${beyond} the recovery margin ${marginText}; e-value ${fmtE(relapse.logE)} ≥ ${fmtE(relapse.threshold)}`,
       { eLog: relapse.logE },
     );
   }
@@ -231,7 +256,7 @@ export function evaluate(input: EvaluateInput): Evaluation {
     return result(
       'recovered',
       'recovered',
-      `${describe.what} is ${ratioText(healthyRatio)} the trend-adjusted baseline for ${fmtMinutes(settledMinutes)}${settings.recoveryMinutes >= 1440 ? ' (a full daily cycle)' : ''}, below the recovery margin ×${margin.toFixed(2)} with no hour elevated; e-value ${fmtE(logE.recovered)} ≥ ${fmtE(thresholds.recovered)}`,
+      `${describe.what} is ${ratioText(healthyRatio)} the trend-adjusted baseline for ${fmtMinutes(settledMinutes)}${settings.recoveryMinutes >= 1440 ? ' (a full daily cycle)' : ''}, ${within} the recovery margin ${marginText} with no hour ${lower ? 'depressed' : 'elevated'}; e-value ${fmtE(logE.recovered)} ≥ ${fmtE(thresholds.recovered)}`,
       { eLog: logE.recovered },
     );
   }
@@ -241,7 +266,7 @@ export function evaluate(input: EvaluateInput): Evaluation {
   const minutesLeft = Math.max(0, (settings.maxEvaluations - evaluations) * intervalMinutes);
   const waitLooks = Math.max(0, settings.recoveredEvaluations - evaluations) * intervalMinutes;
   const waitSettle = Math.max(0, (settleEnd - now) / 60_000);
-  const leaning: 'recovered' | 'unchanged' = !Number.isFinite(healthyRatio) || healthyRatio < margin ? 'recovered' : 'unchanged';
+  const leaning: 'recovered' | 'unchanged' = !Number.isFinite(healthyRatio) || bad(healthyRatio) < margin ? 'recovered' : 'unchanged';
   const statEta =
     settled.length === 0
       ? Number.POSITIVE_INFINITY
@@ -277,7 +302,7 @@ export function evaluate(input: EvaluateInput): Evaluation {
     return result(
       'inconclusive',
       'inconclusive',
-      `undecided at the deadline of ${settings.maxEvaluations} evaluations: ${describe.what} is ${ratioText(healthyRatio)} the trend-adjusted baseline, between the recovery margin ×${margin.toFixed(2)} and the incident level ${ratioText(incidentRatio)}`,
+      `undecided at the deadline of ${settings.maxEvaluations} evaluations: ${describe.what} is ${ratioText(healthyRatio)} the trend-adjusted baseline, between the recovery margin ${marginText} and the incident level ${ratioText(incidentRatio)}`,
       { eta },
     );
   }
@@ -287,7 +312,7 @@ export function evaluate(input: EvaluateInput): Evaluation {
     return pending(
       `${settled.length} point(s) after the ${settings.settleMinutes}-minute settle period, ${settings.minPoints} needed for recovered or unchanged`,
     );
-  const state = `${describe.what} is ${ratioText(healthyRatio)} the trend-adjusted baseline after ${fmtMinutes(settledMinutes)} (recovery margin ×${margin.toFixed(2)}, ${fmtMinutes(settings.recoveryMinutes)} needed back at baseline); e-values recovered ${fmtE(logE.recovered)}, unchanged ${fmtE(logE.unchanged)}, worse ${fmtE(logE.worse)}`;
+  const state = `${describe.what} is ${ratioText(healthyRatio)} the trend-adjusted baseline after ${fmtMinutes(settledMinutes)} (recovery margin ${marginText}${lower ? ', lower is worse' : ''}, ${fmtMinutes(settings.recoveryMinutes)} needed back at baseline); e-values recovered ${fmtE(logE.recovered)}, unchanged ${fmtE(logE.unchanged)}, worse ${fmtE(logE.worse)}`;
   if (starved)
     return result(
       'pending',
@@ -315,6 +340,12 @@ export interface RegressionInput {
    * is, not where it was. Valid under either null hypothesis, like a trend that may stop.
    */
   readonly recentMinutes?: number;
+  /**
+   * When the deploy finished, and how long after it looks may go on: with both, "worse" is also
+   * tested since every later hour (late-start.ts), so a regression that starts hours after the deploy
+   * is not diluted by the good hours before it. Without them, since the deploy only.
+   */
+  readonly lateStarts?: { readonly deployAt: number; readonly horizonMinutes: number };
 }
 
 export interface Regression {
@@ -332,9 +363,18 @@ export interface Regression {
   readonly reason: string;
 }
 
-/** "Worse" alternatives turned the way that is worse: above 1 when higher is worse, their inverses when lower is. */
+/** A ratio to a reference turned the way that is worse: itself when higher is worse, its inverse when lower is. */
+export const toward = (worseWhen: WorseWhen) => (ratio: number) => (worseWhen === 'lower' ? 1 / ratio : ratio);
+
+/** Alternatives turned the way that is worse: ratios above 1 when higher is worse, their inverses when lower is. */
+export function towardWorse(components: readonly Component[], worseWhen: WorseWhen = 'higher'): Component[] {
+  const turn = toward(worseWhen);
+  return components.map((c) => ({ effect: turn(c.effect), weight: c.weight }));
+}
+
+/** "Worse" alternatives turned the way that is worse. */
 export function worseComponents(worseWhen: WorseWhen = 'higher'): readonly Component[] {
-  return worseWhen === 'lower' ? WORSE_COMPONENTS.map((c) => ({ effect: 1 / c.effect, weight: c.weight })) : WORSE_COMPONENTS;
+  return worseWhen === 'lower' ? towardWorse(WORSE_COMPONENTS, worseWhen) : WORSE_COMPONENTS;
 }
 
 /**
@@ -368,7 +408,8 @@ export function regression(input: RegressionInput): Regression {
     if (recent.length > 0 && recent.length < best.length) references.push(recent);
   }
   const comparisons = references.map((reference) => {
-    const c = compare(model, reference, { theta0: 1, components: worseComponents(input.worseWhen) });
+    const make = () => compare(model, reference, { theta0: 1, components: worseComponents(input.worseWhen) });
+    const c = input.lateStarts ? sinceDeployOrAnyHour(make, input.lateStarts.deployAt, input.lateStarts.horizonMinutes) : make();
     for (const o of post) c.add(o);
     return { logE: c.logE(), ratio: c.ratio() };
   });
@@ -409,6 +450,7 @@ function elevatedBlock(
   settleEnd: number,
   now: number,
   margin: number,
+  worseWhen: WorseWhen,
   settings: ValidationSettings,
 ): { window: string; ratio: number; logE: number; threshold: number } | undefined {
   const block = 60 * 60_000;
@@ -420,7 +462,10 @@ function elevatedBlock(
   let worst: { window: string; ratio: number; logE: number; threshold: number } | undefined;
   for (let b = 0; b < complete; b++) {
     const from = settleEnd + b * block;
-    const c = compare(model, reference, { theta0: margin, components: unchangedComponents(margin) });
+    const c = compare(model, reference, {
+      theta0: toward(worseWhen)(margin),
+      components: towardWorse(unchangedComponents(margin), worseWhen),
+    });
     for (const o of settled) if (o.t >= from && o.t < from + block) c.add(o);
     if (c.count === 0) continue;
     const l = c.logE();

@@ -117,6 +117,7 @@ export function makeDeployWatch(deps: DeployWatchDeps) {
             history: values.filter(before),
             post: values.filter(after),
             ...(rate ? { traffic: { history: rate.filter(before), post: rate.filter(after) } } : {}),
+            lateStarts: { deployAt, horizonMinutes: (input.settings.maxEvaluations * input.settings.intervalSeconds) / 60 },
           }),
         );
       }

@@ -9,7 +9,7 @@ import type { Deps } from '#core/deps';
 import { NotFoundError } from '#core/errors';
 import { decision } from '#core/lineage';
 import type { Point } from '#core/ports';
-import { resolveSignal } from '#core/signal-rule';
+import { resolveSignal, worseWhenOf } from '#core/signal-rule';
 import { deploySignal } from '#core/signals';
 import { type Evaluation, evaluate, validationLoop, validationSettings } from '#core/validate';
 
@@ -64,6 +64,7 @@ export function makeValidate(deps: Pick<Deps, 'store' | 'metrics' | 'clock' | 'l
       ...v,
       ...(signal.kind === 'rate' && traffic ? { traffic: split(traffic) } : {}),
       kind: signal.kind,
+      worseWhen: worseWhenOf(lineage.signal.comparisonOperator),
       deployAt: input.deploy.at,
       loop: input.loop,
       settings,
