@@ -38,6 +38,8 @@ export interface BundleResult {
   readonly folders: readonly InputShare[];
   /** Packages left to the runtime and imported at cold start (the AWS SDK clients). */
   readonly externalImports: readonly string[];
+  /** Packages left to the runtime that the bundle imports only on first use (`import()`), not at cold start. */
+  readonly lazyExternalImports: readonly string[];
 }
 
 /**
@@ -112,8 +114,23 @@ function contributions(output: Metafile['outputs'][string]) {
     .map(([path, { bytesInOutput }]) => ({ path, bytes: bytesInOutput }))
     .filter((i) => i.bytes > 0)
     .sort((a, b) => b.bytes - a.bytes);
-  const externalImports = [...new Set(output.imports.filter((i) => i.external && !i.path.startsWith('node:')).map((i) => i.path))].sort();
-  return { inputs, packages: sumBy(inputs, packageOf), folders: sumBy(inputs, (p) => posix.dirname(p)), externalImports };
+  const external = (dynamic: boolean) =>
+    [
+      ...new Set(
+        output.imports
+          .filter((i) => i.external && !i.path.startsWith('node:') && (i.kind === 'dynamic-import') === dynamic)
+          .map((i) => i.path),
+      ),
+    ].sort();
+  const externalImports = external(false);
+  const lazyExternalImports = external(true).filter((p) => !externalImports.includes(p));
+  return {
+    inputs,
+    packages: sumBy(inputs, packageOf),
+    folders: sumBy(inputs, (p) => posix.dirname(p)),
+    externalImports,
+    lazyExternalImports,
+  };
 }
 
 function sumBy(inputs: readonly InputShare[], key: (path: string) => string): InputShare[] {
@@ -125,7 +142,8 @@ function sumBy(inputs: readonly InputShare[], key: (path: string) => string): In
 /**
  * A module that imports only what the bundle leaves to the runtime (the AWS SDK packages), written
  * next to the bundle: its cold import is the part of the handler's that the bundle's own code does
- * not decide. Undefined when the bundle imports nothing external.
+ * not decide. Packages the bundle loads only with `import()` are left out: a cold start does not load
+ * them. Undefined when the bundle imports nothing external at cold start.
  */
 export function writeExternalsOnly(b: BundleResult): string | undefined {
   if (b.externalImports.length === 0) return undefined;

@@ -36,6 +36,7 @@ export function coldStartEnv(functionName: string): Record<string, string> {
     TABLE_NAME: 't',
     PRODLOOP_CONFIG: JSON.stringify(parseConfig(localDefaultConfig, 'bench configuration')),
     STATE_MACHINE_ARN: `arn:aws:states:${region}:${account}:stateMachine:prodloop-lineage`,
+    DEPLOY_WATCH_STATE_MACHINE_ARN: `arn:aws:states:${region}:${account}:stateMachine:prodloop-deploy-watch`,
     EVENT_BUS_NAME: 'prodloop',
     TOPIC_ARN: `arn:aws:sns:${region}:${account}:prodloop-escalations`,
     GITHUB_TOKEN_SECRET_ID: 'prodloop/github-token',

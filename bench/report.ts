@@ -27,6 +27,8 @@ export interface FunctionFigures extends Measured {
   readonly topFolders: readonly InputShare[];
   /** Packages left out of the bundle (CDK's AWS SDK externals), loaded from node_modules at import. */
   readonly externalImports: readonly string[];
+  /** Packages left out of the bundle that it loads only on first use (`import()`): not part of the cold import. */
+  readonly lazyExternalImports: readonly string[];
   /** Median cold import of a module importing only those packages; undefined when there are none. */
   readonly externalsOnlyMedianMs: number | undefined;
 }
@@ -94,6 +96,7 @@ export function compared(
     topPackages: b.packages.slice(0, TOP),
     topFolders: b.folders.slice(0, TOP),
     externalImports: b.externalImports,
+    lazyExternalImports: b.lazyExternalImports,
     externalsOnlyMedianMs: externalsOnly.length > 0 ? round(median(externalsOnly.map((s) => s.ms)), 2) : undefined,
   };
 }
@@ -160,6 +163,7 @@ export function renderText(report: Report): string {
     lines.push(`    by package: ${f.topPackages.map((p) => `${p.path} ${kb(p.bytes)}`).join(', ')}`);
     lines.push(`    by folder:  ${f.topFolders.map((p) => `${p.path} ${kb(p.bytes)}`).join(', ')}`);
     lines.push(`    external at runtime: ${f.externalImports.join(', ') || 'none'}`);
+    if (f.lazyExternalImports.length > 0) lines.push(`    external, loaded on first use: ${f.lazyExternalImports.join(', ')}`);
   }
 
   const network = all.filter((m) => m.networkCalls.length > 0);
