@@ -6,9 +6,11 @@
  * what to fix.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Octokit } from '@octokit/core';
+import { paginateRest } from '@octokit/plugin-paginate-rest';
+import { requestLog } from '@octokit/plugin-request-log';
 import { retry } from '@octokit/plugin-retry';
 import { type ThrottlingOptions, throttling } from '@octokit/plugin-throttling';
-import { Octokit } from '@octokit/rest';
 import type { LoggerLike } from '#core/deps';
 import { NotFoundError, ProdloopError, TransientError } from '#core/errors';
 import { lineageMarker, PRODLOOP_LABEL, parseIssueMetadata } from '#core/issue-body';
@@ -17,7 +19,13 @@ import { pullRequestNumbersIn } from '#core/loop';
 import type { CodeHost, DeployContents, IssueDraft, IssueTracker, RevertRequest, RevertResult, ShippedPullRequest } from '#core/ports';
 import type { DeploySignal } from '#core/signals';
 
-const ProdloopOctokit = Octokit.plugin(retry, throttling);
+/**
+ * Octokit's core with the plugins `@octokit/rest` builds on (request log, pagination), then retries
+ * and throttling. Not `@octokit/rest` itself: its table of every REST method is about 80 KB of each
+ * bundle that talks to GitHub. Routes are called by method and path instead,
+ * `request('GET /repos/{owner}/{repo}/issues', params)`, with the same types from @octokit/types.
+ */
+const ProdloopOctokit = Octokit.plugin(requestLog, paginateRest, retry, throttling);
 export type GitHubClient = InstanceType<typeof ProdloopOctokit>;
 
 /** GitHub refused a request for a reason retrying will not fix (bad token, missing permission, invalid input). */
@@ -106,7 +114,7 @@ const unspaced = {
 } as unknown as LimiterGroup;
 
 export interface GitHubIssueTrackerOptions {
-  readonly octokit: Octokit;
+  readonly octokit: GitHubClient;
   readonly owner: string;
   readonly repo: string;
   /** Attempts at creating an issue after a transient failure; each first looks again for the marker. */
@@ -116,7 +124,7 @@ export interface GitHubIssueTrackerOptions {
 }
 
 export class GitHubIssueTracker implements IssueTracker {
-  readonly #octokit: Octokit;
+  readonly #octokit: GitHubClient;
   readonly #owner: string;
   readonly #repo: string;
   readonly #fileAttempts: number;
@@ -144,7 +152,7 @@ export class GitHubIssueTracker implements IssueTracker {
       try {
         // No retries inside Octokit here: a 5xx may come after GitHub created the issue, so every
         // new attempt first looks for the marker again.
-        const { data } = await this.#octokit.rest.issues.create({
+        const { data } = await this.#octokit.request('POST /repos/{owner}/{repo}/issues', {
           owner: this.#owner,
           repo: this.#repo,
           title: draft.title,
@@ -165,7 +173,12 @@ export class GitHubIssueTracker implements IssueTracker {
   async comment(issue: IssueRef, body: string): Promise<void> {
     const number = this.#number(issue);
     try {
-      await this.#octokit.rest.issues.createComment({ owner: this.#owner, repo: this.#repo, issue_number: number, body });
+      await this.#octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+        owner: this.#owner,
+        repo: this.#repo,
+        issue_number: number,
+        body,
+      });
     } catch (error) {
       throw this.#error(error, `commenting on issue #${number}`);
     }
@@ -176,12 +189,21 @@ export class GitHubIssueTracker implements IssueTracker {
     const number = this.#number(issue);
     const action = `closing issue #${number}`;
     try {
-      const { data: current } = await this.#octokit.rest.issues.get({ owner: this.#owner, repo: this.#repo, issue_number: number });
+      const { data: current } = await this.#octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}', {
+        owner: this.#owner,
+        repo: this.#repo,
+        issue_number: number,
+      });
       if (current.state === 'closed') return;
       if (!(await this.#hasComment(number, comment))) {
-        await this.#octokit.rest.issues.createComment({ owner: this.#owner, repo: this.#repo, issue_number: number, body: comment });
+        await this.#octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+          owner: this.#owner,
+          repo: this.#repo,
+          issue_number: number,
+          body: comment,
+        });
       }
-      await this.#octokit.rest.issues.update({
+      await this.#octokit.request('PATCH /repos/{owner}/{repo}/issues/{issue_number}', {
         owner: this.#owner,
         repo: this.#repo,
         issue_number: number,
@@ -197,7 +219,7 @@ export class GitHubIssueTracker implements IssueTracker {
     const number = this.#number(issue);
     if (change.body === undefined && change.labels === undefined) return;
     try {
-      await this.#octokit.rest.issues.update({
+      await this.#octokit.request('PATCH /repos/{owner}/{repo}/issues/{issue_number}', {
         owner: this.#owner,
         repo: this.#repo,
         issue_number: number,
@@ -215,7 +237,7 @@ export class GitHubIssueTracker implements IssueTracker {
    */
   async #findByMarker(marker: string, generation: number | undefined, kind: IssueRef['kind']): Promise<IssueRef | undefined> {
     try {
-      const pages = this.#octokit.paginate.iterator(this.#octokit.rest.issues.listForRepo, {
+      const pages = this.#octokit.paginate.iterator('GET /repos/{owner}/{repo}/issues', {
         owner: this.#owner,
         repo: this.#repo,
         state: 'all',
@@ -240,7 +262,7 @@ export class GitHubIssueTracker implements IssueTracker {
   }
 
   async #hasComment(number: number, body: string): Promise<boolean> {
-    const pages = this.#octokit.paginate.iterator(this.#octokit.rest.issues.listComments, {
+    const pages = this.#octokit.paginate.iterator('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
       owner: this.#owner,
       repo: this.#repo,
       issue_number: number,
@@ -267,7 +289,7 @@ export class GitHubIssueTracker implements IssueTracker {
 }
 
 export interface GitHubCodeHostOptions {
-  readonly octokit: Octokit;
+  readonly octokit: GitHubClient;
   readonly owner: string;
   readonly repo: string;
   /** The branch deploys ship from and reverts are proposed against. */
@@ -282,7 +304,7 @@ export interface GitHubCodeHostOptions {
 const MAX_COMPARE_FILES = 300;
 
 export class GitHubCodeHost implements CodeHost {
-  readonly #octokit: Octokit;
+  readonly #octokit: GitHubClient;
   readonly #owner: string;
   readonly #repo: string;
   readonly #baseBranch: string;
@@ -319,7 +341,7 @@ export class GitHubCodeHost implements CodeHost {
     const notes: string[] = [];
     if (deploy.commitSha && base && base !== deploy.commitSha) {
       try {
-        const { data } = await this.#octokit.rest.repos.compareCommitsWithBasehead({
+        const { data } = await this.#octokit.request('GET /repos/{owner}/{repo}/compare/{basehead}', {
           owner: this.#owner,
           repo: this.#repo,
           basehead: `${base}...${deploy.commitSha}`,
@@ -353,7 +375,11 @@ export class GitHubCodeHost implements CodeHost {
     const prs: ShippedPullRequest[] = [];
     for (const number of [...numbers].slice(0, this.#maxPullRequests)) {
       try {
-        const { data } = await this.#octokit.rest.pulls.get({ owner: this.#owner, repo: this.#repo, pull_number: number });
+        const { data } = await this.#octokit.request('GET /repos/{owner}/{repo}/pulls/{pull_number}', {
+          owner: this.#owner,
+          repo: this.#repo,
+          pull_number: number,
+        });
         prs.push({ number, title: data.title, body: data.body ?? '', url: data.html_url, merged: data.merged ?? false });
       } catch (error) {
         const mapped = this.#error(error, `reading pull request #${number}`);
@@ -369,7 +395,7 @@ export class GitHubCodeHost implements CodeHost {
   /** The pull requests GitHub associates with a commit that were merged into the base branch. */
   async #mergedPullRequestsOf(sha: string): Promise<ShippedPullRequest[]> {
     try {
-      const { data } = await this.#octokit.rest.repos.listPullRequestsAssociatedWithCommit({
+      const { data } = await this.#octokit.request('GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls', {
         owner: this.#owner,
         repo: this.#repo,
         commit_sha: sha,
@@ -404,7 +430,7 @@ export class GitHubCodeHost implements CodeHost {
       const existing = await this.#pullFrom(branch);
       if (existing) return { proposed: true, number: existing.number, url: existing.html_url, branch, existing: true };
 
-      const { data: shipped } = await this.#octokit.rest.repos.compareCommitsWithBasehead({
+      const { data: shipped } = await this.#octokit.request('GET /repos/{owner}/{repo}/compare/{basehead}', {
         ...repo,
         basehead: `${before}...${deploy.commitSha}`,
       });
@@ -417,19 +443,28 @@ export class GitHubCodeHost implements CodeHost {
           reason: `the deploy changed ${changed.length} or more files, more than GitHub's compare lists: revert by hand`,
         };
       }
-      const { data: previousCommit } = await this.#octokit.rest.git.getCommit({ ...repo, commit_sha: before });
-      const { data: previousTree } = await this.#octokit.rest.git.getTree({
+      const { data: previousCommit } = await this.#octokit.request('GET /repos/{owner}/{repo}/git/commits/{commit_sha}', {
+        ...repo,
+        commit_sha: before,
+      });
+      const { data: previousTree } = await this.#octokit.request('GET /repos/{owner}/{repo}/git/trees/{tree_sha}', {
         ...repo,
         tree_sha: previousCommit.tree.sha,
         recursive: 'true',
       });
       const was = new Map(previousTree.tree.flatMap((e) => (e.path && e.sha && e.type === 'blob' ? [[e.path, e] as const] : [])));
-      const { data: head } = await this.#octokit.rest.git.getRef({ ...repo, ref: `heads/${this.#baseBranch}` });
-      const { data: headCommit } = await this.#octokit.rest.git.getCommit({ ...repo, commit_sha: head.object.sha });
+      const { data: head } = await this.#octokit.request('GET /repos/{owner}/{repo}/git/ref/{ref}', {
+        ...repo,
+        ref: `heads/${this.#baseBranch}`,
+      });
+      const { data: headCommit } = await this.#octokit.request('GET /repos/{owner}/{repo}/git/commits/{commit_sha}', {
+        ...repo,
+        commit_sha: head.object.sha,
+      });
 
       let overlap: string[] = [];
       if (head.object.sha !== deploy.commitSha) {
-        const { data: since } = await this.#octokit.rest.repos.compareCommitsWithBasehead({
+        const { data: since } = await this.#octokit.request('GET /repos/{owner}/{repo}/compare/{basehead}', {
           ...repo,
           basehead: `${deploy.commitSha}...${head.object.sha}`,
         });
@@ -445,8 +480,12 @@ export class GitHubCodeHost implements CodeHost {
       const entries = changed.flatMap((f) =>
         f.status === 'renamed' && f.previous_filename ? [restore(f.previous_filename), restore(f.filename)] : [restore(f.filename)],
       );
-      const { data: tree } = await this.#octokit.rest.git.createTree({ ...repo, base_tree: headCommit.tree.sha, tree: entries });
-      const { data: commit } = await this.#octokit.rest.git.createCommit({
+      const { data: tree } = await this.#octokit.request('POST /repos/{owner}/{repo}/git/trees', {
+        ...repo,
+        base_tree: headCommit.tree.sha,
+        tree: entries,
+      });
+      const { data: commit } = await this.#octokit.request('POST /repos/{owner}/{repo}/git/commits', {
         ...repo,
         message: `${request.title}\n\nRestores the ${changed.length} file(s) deploy ${deploy.deployId} changed to their state at ${before}.`,
         tree: tree.sha,
@@ -457,7 +496,7 @@ export class GitHubCodeHost implements CodeHost {
         overlap.length > 0
           ? `\n\n> **Review with care:** commits after the deploy also changed ${overlap.map((f) => `\`${f}\``).join(', ')}; this pull request restores them to their state before the deploy.\n`
           : '';
-      const { data: pull } = await this.#octokit.rest.pulls.create({
+      const { data: pull } = await this.#octokit.request('POST /repos/{owner}/{repo}/pulls', {
         ...repo,
         title: request.title,
         head: branch,
@@ -471,7 +510,7 @@ export class GitHubCodeHost implements CodeHost {
   }
 
   async #pullFrom(branch: string): Promise<{ number: number; html_url: string } | undefined> {
-    const { data } = await this.#octokit.rest.pulls.list({
+    const { data } = await this.#octokit.request('GET /repos/{owner}/{repo}/pulls', {
       owner: this.#owner,
       repo: this.#repo,
       head: `${this.#owner}:${branch}`,
@@ -484,10 +523,21 @@ export class GitHubCodeHost implements CodeHost {
   /** Creates the branch; one left by an earlier attempt that failed before its pull request is moved to the new commit. */
   async #createBranch(branch: string, sha: string): Promise<void> {
     try {
-      await this.#octokit.rest.git.createRef({ owner: this.#owner, repo: this.#repo, ref: `refs/heads/${branch}`, sha });
+      await this.#octokit.request('POST /repos/{owner}/{repo}/git/refs', {
+        owner: this.#owner,
+        repo: this.#repo,
+        ref: `refs/heads/${branch}`,
+        sha,
+      });
     } catch (error) {
       if (statusOf(error) !== 422) throw error;
-      await this.#octokit.rest.git.updateRef({ owner: this.#owner, repo: this.#repo, ref: `heads/${branch}`, sha, force: true });
+      await this.#octokit.request('PATCH /repos/{owner}/{repo}/git/refs/{ref}', {
+        owner: this.#owner,
+        repo: this.#repo,
+        ref: `heads/${branch}`,
+        sha,
+        force: true,
+      });
     }
   }
 
