@@ -6,19 +6,30 @@
  * input AWS refuses) answers without a commit and says why: the deploy is still recorded and watched.
  * Throttling, 5xx and network failures (after the SDK's own retries) throw TransientError, so that
  * the event is delivered again.
+ *
+ * The three SDK clients are loaded on first use, not at import: most deploys name their own commit
+ * and never need them, and loading them would add to every cold start.
  */
-import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { type CodeDeployClient, GetDeploymentCommand } from '@aws-sdk/client-codedeploy';
-import { DescribeServicesCommand, DescribeTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { CodeDeployClient } from '@aws-sdk/client-codedeploy';
+import type { ECSClient } from '@aws-sdk/client-ecs';
 import { commitFromContainers, commitFromRevision, commitFromStack, ecsServiceRef, type FoundCommit } from '#core/deploy-version';
 import { TransientError } from '#core/errors';
 import type { DeployVersion, DeployVersions } from '#core/ports';
 import type { DeploySignal } from '#core/signals';
 
+/** The SDK modules, each imported once, on first use (the Lambda runtime provides them; they are not bundled). */
+const sdk = {
+  codeDeploy: /* @__PURE__ */ once(() => import('@aws-sdk/client-codedeploy')),
+  ecs: /* @__PURE__ */ once(() => import('@aws-sdk/client-ecs')),
+  cloudFormation: /* @__PURE__ */ once(() => import('@aws-sdk/client-cloudformation')),
+};
+
 export interface AwsDeployVersionsOptions {
-  readonly codeDeploy: Pick<CodeDeployClient, 'send'>;
-  readonly ecs: Pick<ECSClient, 'send'>;
-  readonly cloudFormation: Pick<CloudFormationClient, 'send'>;
+  /** Each client, when not given, is created with the default configuration on first use. */
+  readonly codeDeploy?: Pick<CodeDeployClient, 'send'>;
+  readonly ecs?: Pick<ECSClient, 'send'>;
+  readonly cloudFormation?: Pick<CloudFormationClient, 'send'>;
   /** Stack tag, parameter or output keys that carry the deployed commit, in order of preference. */
   readonly stackCommitKeys: readonly string[];
   /** The region the clients call; a deploy event from another region is not looked up. */
@@ -32,9 +43,16 @@ class LookupFailed {
 
 export class AwsDeployVersions implements DeployVersions {
   readonly #options: AwsDeployVersionsOptions;
+  readonly #codeDeploy: () => Promise<Pick<CodeDeployClient, 'send'>>;
+  readonly #ecs: () => Promise<Pick<ECSClient, 'send'>>;
+  readonly #cloudFormation: () => Promise<Pick<CloudFormationClient, 'send'>>;
 
   constructor(options: AwsDeployVersionsOptions) {
     this.#options = options;
+    const { codeDeploy, ecs, cloudFormation } = options;
+    this.#codeDeploy = once(async () => codeDeploy ?? new (await sdk.codeDeploy()).CodeDeployClient({}));
+    this.#ecs = once(async () => ecs ?? new (await sdk.ecs()).ECSClient({}));
+    this.#cloudFormation = once(async () => cloudFormation ?? new (await sdk.cloudFormation()).CloudFormationClient({}));
   }
 
   async versionOf(deploy: DeploySignal): Promise<DeployVersion> {
@@ -44,21 +62,22 @@ export class AwsDeployVersions implements DeployVersions {
     }
     switch (deploy.source) {
       case 'codedeploy':
-        return this.#codeDeploy(deploy.deployId);
+        return this.#codeDeployVersion(deploy.deployId);
       case 'ecs':
-        return this.#ecs(deploy);
+        return this.#ecsVersion(deploy);
       case 'cloudformation':
-        return this.#cloudFormation(deploy);
+        return this.#cloudFormationVersion(deploy);
       default:
         return { how: `a ${deploy.source} deploy names its own commit` };
     }
   }
 
   /** GetDeployment: the revision deployed and the one deployed before it. */
-  async #codeDeploy(deploymentId: string): Promise<DeployVersion> {
-    const out = await ask(`reading CodeDeploy deployment ${deploymentId}`, () =>
-      this.#options.codeDeploy.send(new GetDeploymentCommand({ deploymentId })),
-    );
+  async #codeDeployVersion(deploymentId: string): Promise<DeployVersion> {
+    const out = await ask(`reading CodeDeploy deployment ${deploymentId}`, async () => {
+      const { GetDeploymentCommand } = await sdk.codeDeploy();
+      return (await this.#codeDeploy()).send(new GetDeploymentCommand({ deploymentId }));
+    });
     if (out instanceof LookupFailed) return { how: out.why };
     const info = out.deploymentInfo;
     if (!info) return { how: `CodeDeploy describes no deployment ${deploymentId}` };
@@ -80,14 +99,15 @@ export class AwsDeployVersions implements DeployVersions {
    * DescribeServices: the deployment with the event's id and its task definition; the previous commit
    * from the other deployment still ACTIVE (rolling out or draining) when there is one.
    */
-  async #ecs(deploy: DeploySignal): Promise<DeployVersion> {
+  async #ecsVersion(deploy: DeploySignal): Promise<DeployVersion> {
     const arn = deploy.resourceArn;
     const ref = arn ? ecsServiceRef(arn) : undefined;
     if (!arn || !ref) return { how: 'the ECS event names no service ARN to look the deployment up' };
     const where = `ECS service ${ref.service}${ref.cluster ? ` of cluster ${ref.cluster}` : ''}`;
-    const out = await ask(`describing ${where}`, () =>
-      this.#options.ecs.send(new DescribeServicesCommand({ ...(ref.cluster ? { cluster: ref.cluster } : {}), services: [arn] })),
-    );
+    const out = await ask(`describing ${where}`, async () => {
+      const { DescribeServicesCommand } = await sdk.ecs();
+      return (await this.#ecs()).send(new DescribeServicesCommand({ ...(ref.cluster ? { cluster: ref.cluster } : {}), services: [arn] }));
+    });
     if (out instanceof LookupFailed) return { how: out.why };
     const service = out.services?.find((s) => s.serviceArn === arn) ?? out.services?.[0];
     if (!service) {
@@ -109,20 +129,22 @@ export class AwsDeployVersions implements DeployVersions {
 
   async #taskDefinitionCommit(taskDefinition: string): Promise<FoundCommit> {
     const name = taskDefinition.split('/').at(-1) ?? taskDefinition;
-    const out = await ask(`describing task definition ${name}`, () =>
-      this.#options.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition })),
-    );
+    const out = await ask(`describing task definition ${name}`, async () => {
+      const { DescribeTaskDefinitionCommand } = await sdk.ecs();
+      return (await this.#ecs()).send(new DescribeTaskDefinitionCommand({ taskDefinition }));
+    });
     if (out instanceof LookupFailed) return { how: out.why };
     return commitFromContainers(out.taskDefinition?.containerDefinitions ?? [], `task definition ${name}`);
   }
 
   /** DescribeStacks: a tag, parameter or output of the stack names the commit; the previous one comes from the store. */
-  async #cloudFormation(deploy: DeploySignal): Promise<DeployVersion> {
+  async #cloudFormationVersion(deploy: DeploySignal): Promise<DeployVersion> {
     const stackId = deploy.resourceArn;
     if (!stackId) return { how: 'the CloudFormation event names no stack id to look the stack up' };
-    const out = await ask(`describing stack ${deploy.service}`, () =>
-      this.#options.cloudFormation.send(new DescribeStacksCommand({ StackName: stackId })),
-    );
+    const out = await ask(`describing stack ${deploy.service}`, async () => {
+      const { DescribeStacksCommand } = await sdk.cloudFormation();
+      return (await this.#cloudFormation()).send(new DescribeStacksCommand({ StackName: stackId }));
+    });
     if (out instanceof LookupFailed) return { how: out.why };
     const stack = out.Stacks?.[0];
     if (!stack) return { how: `CloudFormation describes no stack ${deploy.service}` };
@@ -158,6 +180,18 @@ export class AwsDeployVersions implements DeployVersions {
       this.#options.stackCommitKeys,
     );
   }
+}
+
+/** Runs `load` on the first call only and hands every caller its promise; a failed load is tried again on the next call. */
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () => {
+    loaded ??= load().catch((error: unknown) => {
+      loaded = undefined;
+      throw error;
+    });
+    return loaded;
+  };
 }
 
 function withPrevious(current: FoundCommit, previous: FoundCommit): DeployVersion {

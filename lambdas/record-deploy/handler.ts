@@ -1,6 +1,3 @@
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
-import { ECSClient } from '@aws-sdk/client-ecs';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -22,11 +19,9 @@ const parking = new SqsParkingLot(new SQSClient({}), requireEnv(env.PARKING_QUEU
 // Resuming needs only SendTaskSuccess; the token names the execution.
 const workflow = new StepFunctionsWorkflow(sfn, env.STATE_MACHINE_ARN ?? 'unused');
 const deployWatch = new StepFunctionsWorkflow(sfn, requireEnv(env.DEPLOY_WATCH_STATE_MACHINE_ARN, 'DEPLOY_WATCH_STATE_MACHINE_ARN'));
-// The commits of CodeDeploy, ECS and CloudFormation deploys, whose events name none.
+// The commits of CodeDeploy, ECS and CloudFormation deploys, whose events name none. Their SDK
+// clients are created (and their modules loaded) on the first such deploy, not at cold start.
 const deployVersions = new AwsDeployVersions({
-  codeDeploy: new CodeDeployClient({}),
-  ecs: new ECSClient({}),
-  cloudFormation: new CloudFormationClient({}),
   stackCommitKeys: config.stackCommitKeys,
   ...(process.env.AWS_REGION ? { region: process.env.AWS_REGION } : {}),
 });
