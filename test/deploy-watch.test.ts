@@ -411,6 +411,30 @@ describe('what is watched, and which way is worse', () => {
     assert.ok(!('worseWhen' in (watched[1]?.metrics[0] ?? {})), 'the direction is not sent to CloudWatch');
     assert.equal(watched[0]?.rules.at(-1)?.traffic?.metricName, 'Requests');
   });
+
+  test("a composite alarm lineage is watched through the child triage measured it by, in that child's direction", () => {
+    const config = parseConfig({
+      githubRepository: 'acme/shop',
+      watchedAlarms: { namePrefixes: ['prod-'] },
+      codePaths: [{ service: 'checkout', alarmNamePrefixes: ['prod-checkout-'], paths: ['services/checkout/**'] }],
+    });
+    const child = { namespace: 'Shop/Checkout', metricName: 'Placed', stat: 'Sum', dimensions: {} };
+    const composite = {
+      lineageId: 'lin-health',
+      alarmName: 'prod-checkout-health',
+      service: 'checkout',
+      signal: { alarmName: 'prod-checkout-health', metrics: [] },
+      measured: { alarmName: 'prod-checkout-orders-low', metrics: [child], comparisonOperator: 'LessThanThreshold' },
+    } as unknown as Lineage;
+    const watched = signalsToWatch({ config, rules: config.codePaths, lineages: [composite], excludeLineages: [] });
+    assert.deepEqual(
+      watched.map((s) => [s.label, s.metrics, s.worseWhen]),
+      [['prod-checkout-health (through prod-checkout-orders-low)', [child], 'lower']],
+    );
+    // Before triage measured it, a composite has nothing to watch.
+    const unmeasured = { ...composite, measured: undefined } as Lineage;
+    assert.deepEqual(signalsToWatch({ config, rules: config.codePaths, lineages: [unmeasured], excludeLineages: [] }), []);
+  });
 });
 
 describe('the texts of the andon cord', () => {

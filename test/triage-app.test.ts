@@ -11,8 +11,9 @@ import { after, describe, test } from 'node:test';
 import { DynamoDbHealthEvents } from '#adapters/health-events';
 import { OutboxIssueTracker } from '#adapters/outbox';
 import { parseConfig } from '#core/config';
-import type { Decision, Verdict } from '#core/lineage';
+import { type Decision, measuredSignal, type Verdict } from '#core/lineage';
 import type { AlarmDirectory, LogSource, MetricSource, Point } from '#core/ports';
+import { worseWhenOf } from '#core/signal-rule';
 import type { AlarmSignal, MetricRef } from '#core/signals';
 import { makeGithub } from '../lambdas/github/app.ts';
 import { makeTriage } from '../lambdas/triage/app.ts';
@@ -214,7 +215,13 @@ describe('triage handler', () => {
     };
     const alarms: AlarmDirectory = {
       async describe(names) {
-        return names.map((n, i) => ({ alarmName: n, state: i === 0 ? 'ALARM' : 'OK', metrics: i === 0 ? [child] : [], childAlarms: [] }));
+        return names.map((n, i) => ({
+          alarmName: n,
+          state: i === 0 ? 'ALARM' : 'OK',
+          metrics: i === 0 ? [child] : [],
+          childAlarms: [],
+          comparisonOperator: 'GreaterThanThreshold',
+        }));
       },
       async inAlarm() {
         return [];
@@ -225,6 +232,36 @@ describe('triage handler', () => {
     assert.deepEqual(d.evidence.resolvedFrom, { compositeAlarm: 'prod-checkout-health', childAlarm: 'prod-checkout-5xx' });
     assert.equal(d.kind, 'actionable');
     assert.ok(source.asked.includes('Errors5xx'));
+    // Validation and the deploy watch will judge the lineage through the same child.
+    const measured = (await store.getLineage('lin-composite'))?.measured;
+    assert.deepEqual(measured, { alarmName: 'prod-checkout-5xx', metrics: [child], comparisonOperator: 'GreaterThanThreshold' });
+  });
+
+  test('an alarm event without its comparison operator learns it from DescribeAlarms: a throughput alarm is judged lower-is-worse', async () => {
+    const { store, open, config } = await setup();
+    await open('lin-throughput', signal('prod-checkout-orders', 'none', {}));
+    const own = (await store.getLineage('lin-throughput'))?.signal;
+    assert.equal(own?.comparisonOperator, undefined, 'the EventBridge event carried no operator');
+    const alarms: AlarmDirectory = {
+      async describe() {
+        return [];
+      },
+      async inAlarm() {
+        return [
+          {
+            alarmName: 'prod-checkout-orders',
+            state: 'ALARM',
+            metrics: own?.metrics ?? [],
+            childAlarms: [],
+            comparisonOperator: 'LessThanThreshold',
+          },
+        ];
+      },
+    };
+    await makeTriage({ config, store, metrics: metrics(), clock, logger: silent, alarms })({ lineageId: 'lin-throughput' });
+    const lineage = await store.getLineage('lin-throughput');
+    assert.equal(lineage?.measured?.comparisonOperator, 'LessThanThreshold');
+    assert.equal(worseWhenOf(lineage ? measuredSignal(lineage).comparisonOperator : undefined), 'lower');
   });
 
   test('without a way to resolve it, a composite alarm is an observation: nothing to measure', async () => {

@@ -74,6 +74,27 @@ const quick: ValidationSettingsInput = {
   settleMinutes: 0,
 };
 
+/** Triage's decision that opened the loop: actionable, onset at minute 0, the incident `ratio` times the baseline. */
+const fixDecision = (ratio: number) =>
+  decisionSchema.parse({
+    kind: 'actionable',
+    tier: 1,
+    priority: 'P1',
+    confidence: 0.8,
+    attribution: 'platform-deploy',
+    reasons: [],
+    evidence: {
+      ...evidence,
+      onset: at(0),
+      durationMinutes: 15,
+      signalToNoise: 10,
+      ratio,
+      tenantsAffected: 80,
+      tenantsActive: 200,
+      breadth: 0.4,
+    },
+  });
+
 /** Every look from the deploy on, each `interval` minutes, until a verdict or the deadline. */
 function looks(
   world: { values: Point[]; traffic?: Point[] },
@@ -442,24 +463,7 @@ describe('validate handler', () => {
     } as unknown as LineageStore;
     const logger = { info() {}, warn() {}, error() {} };
     const validate = makeValidate({ store, metrics, clock: { now: () => new Date(T0 + 65 * MIN) }, logger });
-    const decision = decisionSchema.parse({
-      kind: 'actionable',
-      tier: 1,
-      priority: 'P1',
-      confidence: 0.8,
-      attribution: 'platform-deploy',
-      reasons: [],
-      evidence: {
-        ...evidence,
-        onset: at(0),
-        durationMinutes: 15,
-        signalToNoise: 10,
-        ratio: 10,
-        tenantsAffected: 80,
-        tenantsActive: 200,
-        breadth: 0.4,
-      },
-    });
+    const decision = fixDecision(10);
     const result = await validate({
       lineageId: 'lin-1',
       deploy: { kind: 'deploy', source: 'custom', deployId: 'd-1', service: 'checkout', status: 'succeeded', at: at(60) },
@@ -521,24 +525,7 @@ describe('validate handler without traffic data', () => {
     const result = await validate({
       lineageId: 'lin-2',
       deploy: { kind: 'deploy', source: 'custom', deployId: 'd-2', service: 'checkout', status: 'succeeded', at: at(60) },
-      decision: decisionSchema.parse({
-        kind: 'actionable',
-        tier: 1,
-        priority: 'P1',
-        confidence: 0.8,
-        attribution: 'platform-deploy',
-        reasons: [],
-        evidence: {
-          ...evidence,
-          onset: at(0),
-          durationMinutes: 15,
-          signalToNoise: 10,
-          ratio: 4,
-          tenantsAffected: 80,
-          tenantsActive: 200,
-          breadth: 0.4,
-        },
-      }),
+      decision: fixDecision(4),
       loop: { evaluations: 0, recoveredStreak: 0 },
       settings: {
         ...quick,
@@ -554,5 +541,42 @@ describe('validate handler without traffic data', () => {
     });
     assert.equal(audits[0]?.signal, 'count');
     assert.equal(result.outcome, 'worse', 'the doubled error count is still seen');
+  });
+});
+
+describe('validate handler for a composite alarm', () => {
+  test('a composite alarm has no metric of its own: each look reads the child triage measured it by', async () => {
+    const world = rateWorld({ requests: () => 1000, errorRate: (m) => 0.01 * (m >= 0 ? 4 : 1), from: -1440, to: 70, seed: 15 });
+    const read: string[] = [];
+    const metrics = {
+      async series(refs: readonly MetricRef[], from: string, to: string) {
+        read.push(...refs.map((r) => r.metricName ?? ''));
+        return world.values.filter((p) => p.at >= from && p.at < to);
+      },
+    } as unknown as MetricSource;
+    const lineage = {
+      lineageId: 'lin-health',
+      signal: { alarmName: 'prod-checkout-health', metrics: [] },
+      measured: {
+        alarmName: 'prod-checkout-5xx',
+        metrics: [{ id: 'm1', namespace: 'Shop/Checkout', metricName: 'Errors5xx', dimensions: {}, stat: 'Sum', returnData: true }],
+      },
+    } as unknown as Lineage;
+    const store = { getLineage: async () => lineage, appendAudit: async () => {} } as unknown as LineageStore;
+    const validate = makeValidate({
+      store,
+      metrics,
+      clock: { now: () => new Date(T0 + 65 * MIN) },
+      logger: { info() {}, warn() {}, error() {} },
+    });
+    const result = await validate({
+      lineageId: 'lin-health',
+      deploy: { kind: 'deploy', source: 'custom', deployId: 'd-3', service: 'checkout', status: 'succeeded', at: at(60) },
+      decision: fixDecision(4),
+      loop: { evaluations: 0, recoveredStreak: 0 },
+      settings: { ...quick, historyMinutes: 1440 },
+    });
+    assert.deepEqual([...new Set(read)], ['Errors5xx']);
+    assert.ok(result.verdict.points > 0, "the look judged the child alarm's points");
   });
 });

@@ -291,6 +291,7 @@ function describeMetricAlarm(a: MetricAlarm): AlarmDescription {
     ...(a.StateUpdatedTimestamp ? { stateSince: new Date(a.StateUpdatedTimestamp).toISOString() } : {}),
     metrics: alarmMetrics(a),
     childAlarms: [],
+    ...(a.ComparisonOperator ? { comparisonOperator: a.ComparisonOperator } : {}),
   };
 }
 

@@ -175,6 +175,8 @@ export class DynamoDbLineageStore implements LineageStore {
       budgetUsd: input.budgetUsd,
       executionName,
       startedExecution: undefined,
+      // What the generation before measured: the new alarm is measured afresh.
+      measured: undefined,
       updatedAt: input.at,
       version: existing.version + 1,
       // A token left by an escalated execution must never be claimed by the next generation.
@@ -213,6 +215,13 @@ export class DynamoDbLineageStore implements LineageStore {
     return this.rewrite<boolean>(lineageId, (current) => {
       if (current.executionName !== executionName || current.startedExecution === executionName) return { result: false };
       return { result: true, write: { set: { startedExecution: executionName, updatedAt: at } } };
+    });
+  }
+
+  async recordMeasured(lineageId: string, measured: NonNullable<Lineage['measured']>, at: string): Promise<void> {
+    await this.rewrite<void>(lineageId, (current) => {
+      if (JSON.stringify(current.measured) === JSON.stringify(measured)) return { result: undefined };
+      return { result: undefined, write: { set: { measured, updatedAt: at } } };
     });
   }
 

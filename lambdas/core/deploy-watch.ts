@@ -10,7 +10,7 @@ import type { SignalKind } from './baseline.ts';
 import { compareCohorts, MIN_LEVEL_MINUTES } from './cohort.ts';
 import { type CodePathRule, codePathsFor, type ProdloopConfig } from './config.ts';
 import { MAX_MESSAGE_BYTES, toSnsSubject } from './escalation.ts';
-import type { Lineage, QuarantineLock } from './lineage.ts';
+import { type Lineage, measuredSignal, type QuarantineLock } from './lineage.ts';
 import type { EscalationMessage, Point, RevertResult, ShippedPullRequest } from './ports.ts';
 import { signalRule, signalRules, worseWhen, worseWhenOf } from './signal-rule.ts';
 import { type DeploySignal, type MetricRef, metricRef } from './signals.ts';
@@ -105,7 +105,7 @@ export function signalsToWatch(input: {
   const signals: WatchedSignal[] = [];
   for (const l of input.lineages) {
     if (!input.excludeLineages.includes(l.lineageId)) continue;
-    excluded.add(metricKey(l.signal.metrics));
+    excluded.add(metricKey(measuredSignal(l).metrics));
   }
   const seen = new Set<string>(excluded);
   const add = (s: WatchedSignal) => {
@@ -129,18 +129,20 @@ export function signalsToWatch(input: {
   }
   const alarmRules = signalRules(input.config);
   for (const l of input.lineages) {
-    if (input.excludeLineages.includes(l.lineageId) || l.signal.metrics.length === 0) continue;
+    // A composite alarm is watched through the child triage measured it by.
+    const measured = measuredSignal(l);
+    if (input.excludeLineages.includes(l.lineageId) || measured.metrics.length === 0) continue;
     const rule = codePathsFor(input.config as ProdloopConfig, {
       alarmName: l.alarmName,
-      namespaces: l.signal.metrics.flatMap((m) => (m.namespace ? [m.namespace] : [])),
+      namespaces: measured.metrics.flatMap((m) => (m.namespace ? [m.namespace] : [])),
     });
     const service = l.service ?? rule?.service;
     if (service === undefined || !services.has(service)) continue;
     add({
-      label: l.alarmName,
-      metrics: l.signal.metrics,
+      label: measured.alarmName === l.alarmName ? l.alarmName : `${l.alarmName} (through ${measured.alarmName})`,
+      metrics: measured.metrics,
       lineageId: l.lineageId,
-      worseWhen: worseWhenOf(l.signal.comparisonOperator),
+      worseWhen: worseWhenOf(measured.comparisonOperator),
       rules: alarmRules,
     });
   }

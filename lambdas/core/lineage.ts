@@ -1,6 +1,6 @@
 /** The lineage: the life of one problem, and what the loop decides about it. */
 import * as z from 'zod';
-import { alarmSignal, deploySignal, isoDate } from './signals.ts';
+import { alarmSignal, deploySignal, isoDate, metricRef } from './signals.ts';
 import { triageDecisionFields, triageEvidenceFields } from './triage-evidence.ts';
 
 export const lineageStatus = z.enum([
@@ -61,6 +61,14 @@ export const lineage = z.object({
   executionName: z.string().optional(),
   /** The execution whose start was confirmed: later alarms of a storm call no StartExecution. */
   startedExecution: z.string().optional(),
+  /**
+   * What triage measured the problem through: a composite alarm's child (a composite has no metric of
+   * its own), and which way is worse (DescribeAlarms knows an alarm's comparison operator even when its
+   * event did not carry it). Validation and the deploy watch read the signal from here when it is set.
+   */
+  measured: z
+    .object({ alarmName: z.string().min(1), metrics: z.array(metricRef).min(1), comparisonOperator: z.string().optional() })
+    .optional(),
   /** While halted: what stopped the loop. */
   haltReason: haltReason.optional(),
   /** The last deploy that resumed the loop; an older or equal deploy never resumes it again. */
@@ -174,3 +182,14 @@ export const verdict = z.object({
   eValue: z.number().min(0).optional(),
 });
 export type Verdict = z.infer<typeof verdict>;
+
+/** The alarm, metrics and direction a lineage is judged by: what triage measured, else the alarm as it arrived. */
+export function measuredSignal(l: Pick<Lineage, 'signal' | 'measured'>): {
+  readonly alarmName: string;
+  readonly metrics: Lineage['signal']['metrics'];
+  readonly comparisonOperator?: string;
+} {
+  if (l.measured) return l.measured;
+  const { alarmName, metrics, comparisonOperator } = l.signal;
+  return { alarmName, metrics, ...(comparisonOperator ? { comparisonOperator } : {}) };
+}

@@ -73,6 +73,8 @@ export interface LineageStore {
    * recorded it, false when it was already recorded or the lineage has moved on to another execution.
    */
   confirmStarted(lineageId: string, executionName: string, at: string): Promise<boolean>;
+  /** Records what triage measured the lineage through (`Lineage.measured`); a no-op when it is already that. */
+  recordMeasured(lineageId: string, measured: NonNullable<Lineage['measured']>, at: string): Promise<void>;
   getLineage(lineageId: string): Promise<Lineage | undefined>;
   listLineages(): Promise<Lineage[]>;
   /** Conditional status change; throws ConflictError when the current status is not one of `from`. */
@@ -288,6 +290,8 @@ export interface AlarmDescription {
   readonly metrics: readonly MetricRef[];
   /** A composite alarm's rule: the alarms it names. */
   readonly childAlarms: readonly string[];
+  /** A metric alarm's comparison operator (`GreaterThanThreshold`, `LessThanThreshold`…): which way is worse. */
+  readonly comparisonOperator?: string;
 }
 
 /** Tags of CloudWatch alarms, for watching alarms by tag. */

@@ -108,6 +108,19 @@ export function makeTriage(deps: TriageDeps) {
       deps.alarms ? deps.alarms.inAlarm().catch(warn('alarms in ALARM')) : Promise.resolve(undefined),
     ]);
 
+    // What validation and the deploy watch will judge: a composite's child, and which way is worse
+    // (DescribeAlarms knows the comparison operator that an EventBridge alarm event does not carry).
+    const operator =
+      lineage.signal.comparisonOperator ?? inAlarm?.find((a) => a.alarmName === lineage.signal.alarmName)?.comparisonOperator;
+    if (signalMetrics.length > 0 && (resolved || operator !== stored.signal.comparisonOperator)) {
+      const measuredSignal = {
+        alarmName: lineage.signal.alarmName,
+        metrics: [...signalMetrics],
+        ...(operator ? { comparisonOperator: operator } : {}),
+      };
+      await store.recordMeasured(lineageId, measuredSignal, to).catch(warn('recording the measured signal'));
+    }
+
     // Tenants are pseudonymized before anything else sees them; their raw names are hashed in log samples too.
     const rawTenants = (tenantSeries ?? []).map((s) => s.tenant);
     const sanitizer = sanitizerFor(config, [...rawTenants, ...(lineage.signal.tenant ? [lineage.signal.tenant] : [])]);
@@ -326,7 +339,15 @@ async function resolveMetrics(
     .sort((a, b) => Number(b.state === 'ALARM') - Number(a.state === 'ALARM') || (b.stateSince ?? '').localeCompare(a.stateSince ?? ''))[0];
   if (!child) return undefined;
   return {
-    lineage: { ...lineage, signal: { ...lineage.signal, metrics: [...child.metrics], alarmName: child.alarmName } },
+    lineage: {
+      ...lineage,
+      signal: {
+        ...lineage.signal,
+        metrics: [...child.metrics],
+        alarmName: child.alarmName,
+        ...(child.comparisonOperator ? { comparisonOperator: child.comparisonOperator } : {}),
+      },
+    },
     resolvedFrom: { compositeAlarm: lineage.alarmName, childAlarm: child.alarmName },
   };
 }

@@ -7,7 +7,7 @@
 import * as z from 'zod';
 import type { Deps } from '#core/deps';
 import { NotFoundError } from '#core/errors';
-import { decision } from '#core/lineage';
+import { decision, measuredSignal } from '#core/lineage';
 import type { Point } from '#core/ports';
 import { resolveSignal, worseWhenOf } from '#core/signal-rule';
 import { deploySignal } from '#core/signals';
@@ -40,7 +40,9 @@ export function makeValidate(deps: Pick<Deps, 'store' | 'metrics' | 'clock' | 'l
     const onset = Number.isFinite(onsetAt) && onsetAt < deployAt ? onsetAt : deployAt;
     const historyFrom = onset - settings.historyMinutes * 60_000;
     const preFrom = Math.max(onset, deployAt - (settings.preDeployMinutes ?? PRE_DEPLOY_MINUTES) * 60_000);
-    let signal = resolveSignal(lineage.signal.alarmName, lineage.signal.metrics, settings.signals);
+    // A composite alarm is judged through the child triage measured it by.
+    const measured = measuredSignal(lineage);
+    let signal = resolveSignal(measured.alarmName, measured.metrics, settings.signals);
     const iso = (t: number) => new Date(t).toISOString();
     const [values, traffic] = await Promise.all([
       metrics.series(signal.value, iso(historyFrom), now.toISOString()),
@@ -64,7 +66,7 @@ export function makeValidate(deps: Pick<Deps, 'store' | 'metrics' | 'clock' | 'l
       ...v,
       ...(signal.kind === 'rate' && traffic ? { traffic: split(traffic) } : {}),
       kind: signal.kind,
-      worseWhen: worseWhenOf(lineage.signal.comparisonOperator),
+      worseWhen: worseWhenOf(measured.comparisonOperator),
       deployAt: input.deploy.at,
       loop: input.loop,
       settings,
