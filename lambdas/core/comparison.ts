@@ -61,9 +61,27 @@ export interface Comparison {
 }
 
 export function compare(model: BaselineModel, reference: readonly Observation[], options: ComparisonOptions): Comparison {
-  const one = (trend: TrendScenario): Comparison =>
-    model.kind === 'level' ? new LevelComparison(model, reference, options, trend) : new CountComparison(model, reference, options, trend);
-  return model.trendPerHour === 0 ? one('continues') : new EitherTrend(one('continues'), one('stops'));
+  return comparisons(model, reference, options)();
+}
+
+/**
+ * A maker of fresh comparisons, all against the same reference: the reference window is read once
+ * (its events, residuals and design rows), and each comparison made is the one `compare` would
+ * make. For a test that starts a comparison at many times (late-start.ts).
+ */
+export function comparisons(model: BaselineModel, reference: readonly Observation[], options: ComparisonOptions): () => Comparison {
+  const one = (trend: TrendScenario): (() => Comparison) => {
+    if (model.kind === 'level') {
+      const ref = levelReference(model, reference, options, trend);
+      return () => new LevelComparison(model, ref, options, trend);
+    }
+    const ref = countReference(model, reference, trend);
+    return () => new CountComparison(model, ref, options, trend);
+  };
+  if (model.trendPerHour === 0) return one('continues');
+  const continues = one('continues');
+  const stops = one('stops');
+  return () => new EitherTrend(continues(), stops());
 }
 
 /** The smaller evidence of two comparisons, one per trend scenario. */
@@ -131,40 +149,66 @@ class DesignMean {
  * the predictive check found a reference of that length misses beyond noise. It caps how much
  * evidence a comparison can carry.
  */
-function windowVariance(model: BaselineModel, reference: DesignMean, post: DesignMean): number {
-  const a = reference.mean();
+function windowVariance(model: BaselineModel, reference: ReferenceWindow, post: DesignMean): number {
+  const a = reference.designMean;
   const b = post.mean();
   return (
     quadraticForm(
       model.covariance,
       b.map((x, k) => x - (a[k] ?? 0)),
-    ) + excessFor(model, Math.max(reference.minutes(), 1))
+    ) + reference.excess
   );
 }
 
+/** A reference window's mean design row and what a reference that long misses beyond noise: fixed once it is read. */
+interface ReferenceWindow {
+  readonly designMean: readonly number[];
+  readonly excess: number;
+}
+
+function referenceWindow(model: BaselineModel, design: DesignMean): ReferenceWindow {
+  return { designMean: design.mean(), excess: excessFor(model, Math.max(design.minutes(), 1)) };
+}
+
+/** What a count comparison reads from its reference window: its events, expected events and design rows. Read-only once made. */
+interface CountReference {
+  readonly events: number;
+  readonly exposure: number;
+  readonly window: ReferenceWindow;
+}
+
+function countReference(model: BaselineModel, reference: readonly Observation[], trend: TrendScenario): CountReference {
+  const design = new DesignMean(model, trend);
+  let events = 0;
+  let exposure = 0;
+  for (const o of reference) {
+    const e = expectedEvents(model, o, trend);
+    events += eventsOf(o);
+    exposure += e;
+    design.add(o.t, e);
+  }
+  return { events, exposure, window: referenceWindow(model, design) };
+}
+
 class CountComparison implements Comparison {
-  private refEvents = 0;
-  private refExposure = 0;
+  private readonly refEvents: number;
+  private readonly refExposure: number;
   private events = 0;
   private exposure = 0;
-  private readonly refDesign: DesignMean;
+  private readonly refWindow: ReferenceWindow;
   private readonly postDesign: DesignMean;
   count = 0;
 
   constructor(
     private readonly model: BaselineModel,
-    reference: readonly Observation[],
+    reference: CountReference,
     private readonly options: ComparisonOptions,
     private readonly trend: TrendScenario,
   ) {
-    this.refDesign = new DesignMean(model, trend);
+    this.refEvents = reference.events;
+    this.refExposure = reference.exposure;
+    this.refWindow = reference.window;
     this.postDesign = new DesignMean(model, trend);
-    for (const o of reference) {
-      const e = expectedEvents(model, o, trend);
-      this.refEvents += eventsOf(o);
-      this.refExposure += e;
-      this.refDesign.add(o.t, e);
-    }
   }
 
   add(o: Observation): void {
@@ -178,7 +222,7 @@ class CountComparison implements Comparison {
   private sample(): CountSample {
     // The baseline's own prediction error τ² caps the reference's weight: its relative variance
     // φ/B grows to φ/B + τ², as if it held B' = B / (1 + B·τ²/φ) events at the same rate.
-    const tau2 = this.count ? windowVariance(this.model, this.refDesign, this.postDesign) : 0;
+    const tau2 = this.count ? windowVariance(this.model, this.refWindow, this.postDesign) : 0;
     const shrink = 1 / (1 + (this.refEvents * tau2) / Math.max(1, this.model.dispersion));
     return {
       refEvents: this.refEvents * shrink,
@@ -221,13 +265,47 @@ class CountComparison implements Comparison {
   }
 }
 
+/** What a level comparison reads from its reference window (and the history's noise). Read-only once made. */
+interface LevelReference {
+  readonly center: number;
+  readonly refMean: number;
+  readonly refCount: number;
+  readonly shifts: readonly number[];
+  readonly window: ReferenceWindow;
+}
+
+function levelReference(
+  model: BaselineModel,
+  reference: readonly Observation[],
+  options: ComparisonOptions,
+  trend: TrendScenario,
+): LevelReference {
+  const refResiduals = reference.map((o) => levelResidual(model, o, trend));
+  const shape = model.residuals.length ? model.residuals : refResiduals;
+  const shapeCenter = median(shape);
+  const center = refResiduals.length ? median(refResiduals) : shapeCenter;
+  const psi = (r: number) => clip(r, center, model.clipWidth);
+  const refCount = refResiduals.length || Number.POSITIVE_INFINITY;
+  const refMean = refResiduals.length ? refResiduals.reduce((a, r) => a + psi(r), 0) / refResiduals.length : center;
+  const logTheta0 = Math.log(options.theta0);
+  // What each alternative does to the mean of clipped residuals, on the history's noise recentred at the reference.
+  const recentred = shape.map((r) => r - shapeCenter + center);
+  const base = recentred.reduce((a, r) => a + psi(r), 0) / Math.max(recentred.length, 1);
+  const shifts = options.components.map(
+    (c) => recentred.reduce((a, r) => a + psi(r + Math.log(c.effect) - logTheta0), 0) / Math.max(recentred.length, 1) - base,
+  );
+  const design = new DesignMean(model, trend);
+  for (const o of reference) design.add(o.t, 1);
+  return { center, refMean, refCount, shifts, window: referenceWindow(model, design) };
+}
+
 class LevelComparison implements Comparison {
   private readonly center: number;
   private readonly refMean: number;
   private readonly refCount: number;
-  private readonly shifts: number[];
+  private readonly shifts: readonly number[];
   private readonly logTheta0: number;
-  private readonly refDesign: DesignMean;
+  private readonly refWindow: ReferenceWindow;
   private readonly postDesign: DesignMean;
   private sum = 0;
   private rawSum = 0;
@@ -235,27 +313,17 @@ class LevelComparison implements Comparison {
 
   constructor(
     private readonly model: BaselineModel,
-    reference: readonly Observation[],
+    reference: LevelReference,
     private readonly options: ComparisonOptions,
     private readonly trend: TrendScenario,
   ) {
-    const refResiduals = reference.map((o) => levelResidual(model, o, trend));
-    const shape = model.residuals.length ? model.residuals : refResiduals;
-    const shapeCenter = median(shape);
-    this.center = refResiduals.length ? median(refResiduals) : shapeCenter;
-    const psi = (r: number) => clip(r, this.center, model.clipWidth);
-    this.refCount = refResiduals.length || Number.POSITIVE_INFINITY;
-    this.refMean = refResiduals.length ? refResiduals.reduce((a, r) => a + psi(r), 0) / refResiduals.length : this.center;
+    this.center = reference.center;
+    this.refMean = reference.refMean;
+    this.refCount = reference.refCount;
+    this.shifts = reference.shifts;
     this.logTheta0 = Math.log(options.theta0);
-    // What each alternative does to the mean of clipped residuals, on the history's noise recentred at the reference.
-    const recentred = shape.map((r) => r - shapeCenter + this.center);
-    const base = recentred.reduce((a, r) => a + psi(r), 0) / Math.max(recentred.length, 1);
-    this.shifts = options.components.map(
-      (c) => recentred.reduce((a, r) => a + psi(r + Math.log(c.effect) - this.logTheta0), 0) / Math.max(recentred.length, 1) - base,
-    );
-    this.refDesign = new DesignMean(model, trend);
+    this.refWindow = reference.window;
     this.postDesign = new DesignMean(model, trend);
-    for (const o of reference) this.refDesign.add(o.t, 1);
   }
 
   add(o: Observation): void {
@@ -268,7 +336,7 @@ class LevelComparison implements Comparison {
 
   private sample(): LevelSample {
     // The baseline's own prediction error τ² caps the reference's weight: 1/N' = 1/N + τ²/v.
-    const tau2 = this.count ? windowVariance(this.model, this.refDesign, this.postDesign) : 0;
+    const tau2 = this.count ? windowVariance(this.model, this.refWindow, this.postDesign) : 0;
     return {
       refMean: this.refMean,
       refCount: 1 / (1 / this.refCount + tau2 / Math.max(this.model.longRunVariance, 1e-12)),

@@ -17,7 +17,7 @@
  */
 import * as z from 'zod';
 import { type BaselineModel, bestReference, fitBaseline, type Observation, type SignalKind } from './baseline.ts';
-import { compare } from './comparison.ts';
+import { compare, comparisons } from './comparison.ts';
 import { sinceDeployOrAnyHour } from './late-start.ts';
 import type { Evidence, Verdict } from './lineage.ts';
 import type { Point } from './ports.ts';
@@ -168,7 +168,7 @@ export function evaluate(input: EvaluateInput): Evaluation {
   // after the deploy is judged on the hours since it started, within the same false-andon bound.
   const horizonMinutes = (settings.maxEvaluations * settings.validationIntervalSeconds) / 60;
   const worse = sinceDeployOrAnyHour(
-    () => compare(model, pre.length ? pre : reference, { theta0: 1, components: worseComponents(worseWhen) }),
+    comparisons(model, pre.length ? pre : reference, { theta0: 1, components: worseComponents(worseWhen) }),
     deployAt,
     horizonMinutes,
   );
@@ -407,13 +407,13 @@ export function regression(input: RegressionInput): Regression {
     const recent = history.filter((o) => o.t >= from);
     if (recent.length > 0 && recent.length < best.length) references.push(recent);
   }
-  const comparisons = references.map((reference) => {
-    const make = () => compare(model, reference, { theta0: 1, components: worseComponents(input.worseWhen) });
+  const judged = references.map((reference) => {
+    const make = comparisons(model, reference, { theta0: 1, components: worseComponents(input.worseWhen) });
     const c = input.lateStarts ? sinceDeployOrAnyHour(make, input.lateStarts.deployAt, input.lateStarts.horizonMinutes) : make();
     for (const o of post) c.add(o);
     return { logE: c.logE(), ratio: c.ratio() };
   });
-  const binding = comparisons.reduce((a, b) => (b.logE < a.logE ? b : a));
+  const binding = judged.reduce((a, b) => (b.logE < a.logE ? b : a));
   const logE = binding.logE;
   const worse = post.length > 0 && logE >= logThreshold(ALPHA.worse);
   const ratio = binding.ratio;
