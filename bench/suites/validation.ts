@@ -1,25 +1,31 @@
 /**
- * `npm run bench -- --only validation`: prodloop's "worse" test (the same functions validate runs:
- * fitBaseline, compare, WORSE_COMPONENTS, ALPHA) against
+ * `npm run bench -- --only validation`: prodloop's "worse" test as deployed (the same functions
+ * validate runs: fitBaseline, bestReference, comparisons, worseComponents, ALPHA, and
+ * sinceDeployOrAnyHour over the 24 hours the benchmark looks) against
  *   (a) Wald's SPRT given the true parameters (the optimum no test beats on average), and
  *   (b) a fixed-horizon Mann-Whitney U test at 98% confidence over 60-minute intervals (Kayenta's default judge),
  * in one run on the same series: synthetic ones with known effects (error rate ×1.5, ×2, ×5 over traffic
  * of 10 to 10,000 requests per minute, latency +20%; with and without daily seasonality and a
- * pre-existing trend), and real CloudWatch series from NAB (test/fixtures/real/nab) with shifts
- * injected at a deploy time. Method and figures: docs/validation.md.
+ * pre-existing trend), real CloudWatch series from NAB (test/fixtures/real/nab) with shifts
+ * injected at a deploy time, and regressions that start 6 hours after the deploy (against the
+ * comparison since the deploy alone and the SPRT started at the change). Method and figures:
+ * docs/validation.md.
  *
- *   npm run bench -- --only validation -- [--quick] [--seed N] [--null N] [--effect N] [--json]
+ *   npm run bench -- --only validation -- [--quick] [--seed N] [--null N] [--effect N] [--workers W] [--json]
  *
  * Exits 0 once the figures are measured: a missed target is a finding, listed at the end.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { bestReference, fitBaseline, type Observation, type SignalKind } from '#core/baseline';
-import { compare } from '#core/comparison';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { type BaselineModel, bestReference, fitBaseline, type Observation, type SignalKind } from '#core/baseline';
+import { type Comparison, comparisons } from '#core/comparison';
+import { sinceDeployOrAnyHour } from '#core/late-start';
 import { logThreshold } from '#core/sequential';
-import { ALPHA, WORSE_COMPONENTS } from '#core/validate';
+import { ALPHA, worseComponents } from '#core/validate';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 const NAB_DIR = join(projectRoot, 'test', 'fixtures', 'real', 'nab');
@@ -38,6 +44,7 @@ function options() {
       null: { type: 'string' },
       effect: { type: 'string' },
       'history-days': { type: 'string' },
+      workers: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -52,6 +59,7 @@ function options() {
         '  --null N         synthetic no-change series per condition (default 100)',
         '  --effect N       synthetic series per condition with an effect (default 30)',
         '  --history-days D history before the deploy the baseline is fitted on (default 7, as deployed)',
+        '  --workers W      threads the series are shared among (default: the cores; the figures do not depend on it)',
         '  --json           print every figure as JSON',
         '',
       ].join('\n'),
@@ -69,6 +77,7 @@ function options() {
     nullReplicates: int('null', values.null, values.quick ? 30 : 100),
     effectReplicates: int('effect', values.effect, values.quick ? 10 : 30),
     historyDays: int('history-days', values['history-days'], values.quick ? 3 : 7),
+    workers: int('workers', values.workers, availableParallelism()),
     json: values.json,
   };
 }
@@ -189,8 +198,11 @@ function synthetic(
   replicate: number,
   seed: number,
   historyDays: number,
+  /** Minutes after the deploy the effect starts (0: at the deploy). */
+  startMinutes = 0,
 ): Series {
-  const rng = rngFrom(seed, group === 'rate' ? 1 : 2, traffic, Math.round(effect * 100), SHAPES.indexOf(shape), replicate);
+  const keys = [seed, group === 'rate' ? 1 : 2, traffic, Math.round(effect * 100), SHAPES.indexOf(shape), replicate];
+  const rng = rngFrom(...keys, ...(startMinutes > 0 ? [startMinutes] : []));
   const historyMinutes = historyDays * 1440;
   const deploy = EPOCH + 14 * 1440 * MINUTE + Math.floor(rng() * 1440) * MINUTE;
   const cycle = (t: number, amplitude: number, phase: number) =>
@@ -207,6 +219,7 @@ function synthetic(
   for (let i = -historyMinutes; i < HORIZON_MINUTES; i++) {
     const t = deploy + i * MINUTE;
     const after = i >= 0;
+    const changed = i >= startMinutes;
     let o: Observation;
     let increment = 0;
     let mwuValue: number;
@@ -214,13 +227,13 @@ function synthetic(
       const n = poisson(rng, traffic * cycle(t, TRAFFIC_CYCLE, 0));
       const p = ERROR_RATE * cycle(t, RATE_CYCLE, 1) * trend(t);
       const mu = n * p;
-      const e = poisson(rng, mu * (after ? effect : 1));
+      const e = poisson(rng, mu * (changed ? effect : 1));
       o = { t, value: e, traffic: n };
       increment = e * Math.log(theta) - (theta - 1) * mu;
       mwuValue = n > 0 ? e / n : 0;
     } else {
       const mu0 = Math.log(LATENCY_MS * cycle(t, LATENCY_CYCLE, 2) * trend(t));
-      const x = mu0 + (after ? Math.log(effect) : 0) + sigma * normal(rng);
+      const x = mu0 + (changed ? Math.log(effect) : 0) + sigma * normal(rng);
       o = { t, value: Math.exp(x) };
       increment = (delta / (sigma * sigma)) * (x - mu0 - delta / 2);
       mwuValue = o.value;
@@ -234,7 +247,7 @@ function synthetic(
       if (i >= -60) mwuRef.push(mwuValue);
     }
   }
-  const what = group === 'rate' ? `errors ×${effect}` : `latency ×${effect}`;
+  const what = `${group === 'rate' ? 'errors' : 'latency'} ×${effect}${startMinutes > 0 ? ` from ${startMinutes / 60} h after the deploy` : ''}`;
   return {
     group,
     condition: `${what} · ${traffic} req/min · ${shape.name}`,
@@ -331,14 +344,23 @@ interface Run {
   readonly mwuFirstInterval: boolean;
 }
 
+/**
+ * prodloop's "worse" as validation runs it (evaluate, regression with lateStarts): the comparison
+ * since the deploy and one started at each full hour after it, weighted (late-start.ts), over the
+ * horizon the benchmark looks (24 h).
+ */
+function worseTest(s: Series, model: BaselineModel, reference: readonly Observation[]): Comparison {
+  return sinceDeployOrAnyHour(comparisons(model, reference, { theta0: 1, components: worseComponents() }), deployAt(s), HORIZON_MINUTES);
+}
+
+/** When the deploy finished: the first post-deploy point. */
+const deployAt = (s: Series) => (s.post[0] as Observation).t;
+
 function prodloopWorse(s: Series): { every: number; five: number; hour: number } {
   const model = fitBaseline(s.kind, s.history);
   const threshold = logThreshold(ALPHA.worse);
-  const full = compare(model, bestReference(model, s.history), { theta0: 1, components: WORSE_COMPONENTS });
-  const hour = compare(model, s.history.slice(-Math.max(1, Math.round(60 / s.periodMinutes))), {
-    theta0: 1,
-    components: WORSE_COMPONENTS,
-  });
+  const full = worseTest(s, model, bestReference(model, s.history));
+  const hour = worseTest(s, model, s.history.slice(-Math.max(1, Math.round(60 / s.periodMinutes))));
   let every = Number.POSITIVE_INFINITY;
   let five = Number.POSITIVE_INFINITY;
   let hourTtv = Number.POSITIVE_INFINITY;
@@ -360,12 +382,15 @@ function prodloopWorse(s: Series): { every: number; five: number; hour: number }
   return { every, five, hour: hourTtv };
 }
 
-/** Wald's SPRT with the true null and alternative, α = 1 % (as prodloop's "worse"), β = 5 %. */
-function sprtWorse(s: Series): number {
+/**
+ * Wald's SPRT with the true null and alternative, α = 1 % (as prodloop's "worse"), β = 5 %, started
+ * `from` points after the deploy (the true change point of a late-starting regression).
+ */
+function sprtWorse(s: Series, from = 0): number {
   const upper = Math.log((1 - 0.05) / ALPHA.worse);
   const lower = Math.log(0.05 / (1 - ALPHA.worse));
   let llr = 0;
-  for (let j = 0; j < s.oracle.length; j++) {
+  for (let j = from; j < s.oracle.length; j++) {
     llr += s.oracle[j] as number;
     if (llr >= upper) return (j + 1) * s.periodMinutes;
     if (llr <= lower) return Number.POSITIVE_INFINITY;
@@ -395,11 +420,14 @@ function mannWhitneyZ(a: readonly number[], b: readonly number[]): number {
   return variance > 0 ? (u - (n1 * n2) / 2) / Math.sqrt(variance) : 0;
 }
 
-/** Kayenta's default judge: each 60-minute interval against the hour before the deploy, two-sided at 98 % confidence. */
-function mwuWorse(s: Series): { ttv: number; first: boolean } {
+/**
+ * Kayenta's default judge: each 60-minute interval against the hour before the deploy, two-sided at
+ * 98 % confidence; from interval `from` on (each interval is a test of its own).
+ */
+function mwuWorse(s: Series, from = 0): { ttv: number; first: boolean } {
   const size = Math.round(60 / s.periodMinutes);
   const critical = 2.326; // two-sided 98 %
-  for (let k = 0; (k + 1) * size <= s.mwuPost.length; k++) {
+  for (let k = from; (k + 1) * size <= s.mwuPost.length; k++) {
     const z = mannWhitneyZ(s.mwuRef, s.mwuPost.slice(k * size, (k + 1) * size));
     if (z > critical) return { ttv: (k + 1) * 60, first: k === 0 };
   }
@@ -420,6 +448,124 @@ function run(s: Series): Run {
     mwu: m.ttv,
     mwuFirstInterval: m.first,
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Regressions that start hours after the deploy (a leak, a cache that fills, a nightly job)
+
+const LATE_START_MINUTES = 360;
+const LATE_TRAFFIC = [100, 1000];
+const LATE_SHAPES = SHAPES.filter((shape) => !shape.trend);
+const LATE_EFFECTS = [
+  { group: 'rate', effect: 2 },
+  { group: 'latency', effect: 1.2 },
+] as const;
+
+/** Minutes after the deploy to the first "worse" of each test (Infinity: none within the horizon). */
+interface LateRun {
+  readonly condition: string;
+  /** prodloop's "worse" as deployed (since the deploy or any later hour), looking every minute, and every 5 minutes. */
+  readonly prodloop: number;
+  readonly prodloop5: number;
+  /** The comparison since the deploy alone (the test before late starts), looking every minute. */
+  readonly sinceDeploy: number;
+  /** Wald's SPRT with the true parameters started at the true change point. */
+  readonly sprt: number;
+  /** The first significant Mann-Whitney hour from the change on, and whether one before it was significant. */
+  readonly mwu: number;
+  readonly mwuBefore: boolean;
+}
+
+function lateRun(s: Series, startMinutes: number): LateRun {
+  const model = fitBaseline(s.kind, s.history);
+  const threshold = logThreshold(ALPHA.worse);
+  const make = comparisons(model, bestReference(model, s.history), { theta0: 1, components: worseComponents() });
+  const deployed = sinceDeployOrAnyHour(make, deployAt(s), HORIZON_MINUTES);
+  const alone = make();
+  let every = Number.POSITIVE_INFINITY;
+  let five = Number.POSITIVE_INFINITY;
+  let sinceDeploy = Number.POSITIVE_INFINITY;
+  for (let j = 0; j < s.post.length; j++) {
+    const o = s.post[j] as Observation;
+    const minute = (j + 1) * s.periodMinutes;
+    if (!Number.isFinite(five)) {
+      deployed.add(o);
+      const crossed = deployed.logE() >= threshold;
+      if (crossed && !Number.isFinite(every)) every = minute;
+      if (crossed && minute % 5 === 0) five = minute;
+    }
+    if (!Number.isFinite(sinceDeploy)) {
+      alone.add(o);
+      if (alone.logE() >= threshold) sinceDeploy = minute;
+    }
+    if (Number.isFinite(five) && Number.isFinite(sinceDeploy)) break;
+  }
+  const mwu = mwuWorse(s, Math.round(startMinutes / 60));
+  const mwuAny = mwuWorse(s).ttv;
+  return {
+    condition: s.condition,
+    prodloop: every,
+    prodloop5: five,
+    sinceDeploy,
+    sprt: sprtWorse(s, Math.round(startMinutes / s.periodMinutes)),
+    mwu: mwu.ttv,
+    mwuBefore: mwuAny <= startMinutes,
+  };
+}
+
+interface LateFigures {
+  readonly condition: string;
+  readonly series: number;
+  readonly startMinutes: number;
+  /** Share of series with a "worse" before the regression started (a false andon). */
+  readonly before: { readonly prodloop: number; readonly sinceDeploy: number; readonly mwu: number };
+  /** Share of series caught after the start, within the horizon (24 h after the deploy). */
+  readonly caught: { readonly prodloop: number; readonly sinceDeploy: number; readonly sprt: number; readonly mwu: number };
+  /**
+   * Median minutes from the start to "worse", over the series with none before it (Infinity when
+   * fewer than half are caught).
+   */
+  readonly median: {
+    readonly prodloop: number;
+    readonly prodloop5: number;
+    readonly sinceDeploy: number;
+    readonly sprt: number;
+    readonly mwu: number;
+  };
+}
+
+function lateFigures(runs: readonly LateRun[], startMinutes: number): LateFigures[] {
+  const byCondition = new Map<string, LateRun[]>();
+  for (const r of runs) byCondition.set(r.condition, [...(byCondition.get(r.condition) ?? []), r]);
+  return [...byCondition.values()].map((rs) => {
+    const before = (at: number) => at <= startMinutes;
+    const after = (pick: (r: LateRun) => number) => rs.map(pick).filter((at) => !before(at));
+    const fromStart = (pick: (r: LateRun) => number) => median(after(pick).map((at) => at - startMinutes));
+    const caughtShare = (pick: (r: LateRun) => number) => share(after(pick).map(caught));
+    return {
+      condition: (rs[0] as LateRun).condition,
+      series: rs.length,
+      startMinutes,
+      before: {
+        prodloop: share(rs.map((r) => before(r.prodloop))),
+        sinceDeploy: share(rs.map((r) => before(r.sinceDeploy))),
+        mwu: share(rs.map((r) => r.mwuBefore)),
+      },
+      caught: {
+        prodloop: caughtShare((r) => r.prodloop),
+        sinceDeploy: caughtShare((r) => r.sinceDeploy),
+        sprt: caughtShare((r) => r.sprt),
+        mwu: caughtShare((r) => r.mwu),
+      },
+      median: {
+        prodloop: fromStart((r) => r.prodloop),
+        prodloop5: fromStart((r) => r.prodloop5),
+        sinceDeploy: fromStart((r) => r.sinceDeploy),
+        sprt: fromStart((r) => r.sprt),
+        mwu: fromStart((r) => r.mwu),
+      },
+    };
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -570,7 +716,12 @@ const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(x < 0.1 &&
 const mins = (x: number) => (Number.isFinite(x) ? (x >= 100 ? x.toFixed(0) : `${+x.toFixed(1)}`) : '—');
 const times = (x: number) => (Number.isFinite(x) ? `${x.toFixed(2)}×` : '—');
 
-function renderText(conditions: readonly ConditionFigures[], summary: Summary, meta: Record<string, unknown>): string {
+function renderText(
+  conditions: readonly ConditionFigures[],
+  summary: Summary,
+  late: readonly LateFigures[],
+  meta: Record<string, unknown>,
+): string {
   const out: string[] = [];
   out.push(`Validation benchmark · ${JSON.stringify(meta)}`);
   for (const group of ['rate', 'latency', 'nab'] as const) {
@@ -600,6 +751,24 @@ function renderText(conditions: readonly ConditionFigures[], summary: Summary, m
         `| ${c.condition} | ${c.series} | ${pct(c.prodloop)} | ${mins(c.medianProdloop)} | ${pct(c.sprt)} | ${mins(c.medianSprt)} | ${pct(c.mwu)} | ${mins(c.medianMwu)} | ${times(c.ratioToSprt)} | ${times(c.ratioToMwu)} | ${mins(c.medianProdloop5)} | ${mins(c.medianProdloopHour)} |`,
       );
   }
+  if (late.length) {
+    const start = (late[0] as LateFigures).startMinutes;
+    out.push(
+      '',
+      `## Regressions starting ${start / 60} h after the deploy`,
+      '',
+      `Median minutes from the start to "worse" (over series with none before it; — when fewer than half are caught within 24 h of the deploy). prodloop: as deployed (since the deploy or any later hour); since the deploy: that comparison alone; SPRT: true parameters, started at the change; MWU: the first significant hour from the change on.`,
+      '',
+    );
+    out.push(
+      '| condition | series | prodloop | prodloop, 5-min looks | since the deploy alone | SPRT at the change | MWU | caught: prodloop / since deploy / SPRT / MWU | "worse" before the start: prodloop / since deploy / MWU |',
+    );
+    out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |');
+    for (const c of late)
+      out.push(
+        `| ${c.condition} | ${c.series} | ${mins(c.median.prodloop)} | ${mins(c.median.prodloop5)} | ${mins(c.median.sinceDeploy)} | ${mins(c.median.sprt)} | ${mins(c.median.mwu)} | ${[c.caught.prodloop, c.caught.sinceDeploy, c.caught.sprt, c.caught.mwu].map(pct).join(' / ')} | ${[c.before.prodloop, c.before.sinceDeploy, c.before.mwu].map(pct).join(' / ')} |`,
+      );
+  }
   out.push('', '## Against the targets', '');
   const g = (r: Record<string, { rate: number; series: number }>) =>
     Object.entries(r)
@@ -622,22 +791,103 @@ function renderText(conditions: readonly ConditionFigures[], summary: Summary, m
   return out.join('\n');
 }
 
-function main() {
-  const opts = options();
-  const started = Date.now();
-  const runs: Run[] = [];
-  const log = (m: string) => process.stderr.write(`${m}\n`);
-  for (const group of ['rate', 'latency'] as const) {
+// ---------------------------------------------------------------------------------------------
+// Jobs: every series is measured on its own, so they are shared among threads (each series is
+// generated from its own seed where it is measured: the figures do not depend on the threads).
+
+type Options = ReturnType<typeof options>;
+type Job =
+  | {
+      readonly kind: 'synthetic' | 'late';
+      readonly group: 'rate' | 'latency';
+      readonly traffic: number;
+      readonly effect: number;
+      readonly shape: number;
+      readonly replicate: number;
+    }
+  | { readonly kind: 'nab'; readonly index: number };
+type Result = { readonly kind: 'run'; readonly run: Run } | { readonly kind: 'late'; readonly run: LateRun };
+
+function jobs(opts: Options): Job[] {
+  const out: Job[] = [];
+  for (const group of ['rate', 'latency'] as const)
     for (const traffic of TRAFFIC)
       for (const effect of group === 'rate' ? RATE_EFFECTS : LATENCY_EFFECTS)
-        for (const shape of SHAPES) {
+        for (const [shape] of SHAPES.entries()) {
           const n = effect === 1 ? opts.nullReplicates : opts.effectReplicates;
-          for (let r = 0; r < n; r++) runs.push(run(synthetic(group, traffic, effect, shape, r, opts.seed, opts.historyDays)));
+          for (let replicate = 0; replicate < n; replicate++) out.push({ kind: 'synthetic', group, traffic, effect, shape, replicate });
         }
-    log(`${group}: ${runs.length} series so far, ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  let index = 0;
+  for (const _ of nabSeries(opts.historyDays)) out.push({ kind: 'nab', index: index++ });
+  for (const { group, effect } of LATE_EFFECTS)
+    for (const traffic of LATE_TRAFFIC)
+      for (const shape of LATE_SHAPES)
+        for (let replicate = 0; replicate < opts.effectReplicates; replicate++)
+          out.push({ kind: 'late', group, traffic, effect, shape: SHAPES.indexOf(shape), replicate });
+  return out;
+}
+
+function measurer(opts: Options): (job: Job) => Result {
+  let nab: Series[] | undefined;
+  return (job) => {
+    if (job.kind === 'nab') {
+      nab ??= [...nabSeries(opts.historyDays)];
+      return { kind: 'run', run: run(nab[job.index] as Series) };
+    }
+    const shape = SHAPES[job.shape] as Shape;
+    if (job.kind === 'synthetic')
+      return { kind: 'run', run: run(synthetic(job.group, job.traffic, job.effect, shape, job.replicate, opts.seed, opts.historyDays)) };
+    const s = synthetic(job.group, job.traffic, job.effect, shape, job.replicate, opts.seed, opts.historyDays, LATE_START_MINUTES);
+    return { kind: 'late', run: lateRun(s, LATE_START_MINUTES) };
+  };
+}
+
+/** Every job's result, in the jobs' order: job i is measured by thread i mod W. */
+async function measureAll(opts: Options, all: readonly Job[], log: (m: string) => void): Promise<Result[]> {
+  const threads = Math.max(1, Math.min(opts.workers, all.length));
+  if (threads === 1) {
+    const measure = measurer(opts);
+    return all.map((job, i) => {
+      if (i > 0 && i % 1000 === 0) log(`${i} of ${all.length} series`);
+      return measure(job);
+    });
   }
-  for (const s of nabSeries(opts.historyDays)) runs.push(run(s));
-  log(`nab: ${runs.length} series in all, ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  const results: Result[] = new Array(all.length);
+  let done = 0;
+  await Promise.all(
+    Array.from({ length: threads }, (_, w) => {
+      const mine = all.map((job, i) => ({ job, i })).filter(({ i }) => i % threads === w);
+      return new Promise<void>((resolve, reject) => {
+        const worker = new Worker(fileURLToPath(import.meta.url), { workerData: { opts, jobs: mine.map(({ job }) => job) } });
+        worker.on('message', ({ k, result }: { k: number; result: Result }) => {
+          results[(mine[k] as { i: number }).i] = result;
+          if (++done % 1000 === 0) log(`${done} of ${all.length} series`);
+        });
+        worker.on('error', reject);
+        worker.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`worker ${w} exited with ${code}`))));
+      });
+    }),
+  );
+  return results;
+}
+
+function workerMain() {
+  const { opts, jobs: mine } = workerData as { opts: Options; jobs: Job[] };
+  const measure = measurer(opts);
+  for (const [k, job] of mine.entries()) parentPort?.postMessage({ k, result: measure(job) });
+}
+
+async function main() {
+  const opts = options();
+  const started = Date.now();
+  const log = (m: string) => process.stderr.write(`${m}\n`);
+  const results = await measureAll(opts, jobs(opts), (m) => log(`${m}, ${((Date.now() - started) / 1000).toFixed(0)} s`));
+  const runs = results.flatMap((r) => (r.kind === 'run' ? [r.run] : []));
+  const lateRuns = results.flatMap((r) => (r.kind === 'late' ? [r.run] : []));
+  log(
+    `${results.length} series in all, ${((Date.now() - started) / 1000).toFixed(0)} s on ${Math.min(opts.workers, results.length)} thread(s)`,
+  );
+  const late = lateFigures(lateRuns, LATE_START_MINUTES);
   const conditions = figures(runs);
   // NAB conditions per file are small; the table shows them pooled by effect as well.
   const nabPooled = figures(runs.filter((r) => r.group === 'nab').map((r) => ({ ...r, condition: `all NAB series ×${r.effect}` })));
@@ -653,10 +903,12 @@ function main() {
     nullPerCondition: opts.nullReplicates,
     effectPerCondition: opts.effectReplicates,
     historyDays: opts.historyDays,
+    workers: opts.workers,
     seconds: Math.round((Date.now() - started) / 1000),
   };
-  if (opts.json) process.stdout.write(`${JSON.stringify({ meta, summary, conditions: all }, null, 2)}\n`);
-  else process.stdout.write(`${renderText(all, summary, meta)}\n`);
+  if (opts.json) process.stdout.write(`${JSON.stringify({ meta, summary, conditions: all, lateStarts: late }, null, 2)}\n`);
+  else process.stdout.write(`${renderText(all, summary, late, meta)}\n`);
 }
 
-main();
+if (isMainThread) await main();
+else workerMain();
