@@ -29,28 +29,7 @@ import { logThreshold } from '#core/sequential';
 import { worseWhenOf } from '#core/signal-rule';
 import type { DeploySignal } from '#core/signals';
 import { ALPHA, observations, regression, worseComponents } from '#core/validate';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const normal = (u: () => number) => Math.sqrt(-2 * Math.log(Math.max(u(), 1e-300))) * Math.cos(2 * Math.PI * u());
-function poisson(u: () => number, mean: number): number {
-  if (mean > 50) return Math.max(0, Math.round(mean + Math.sqrt(mean) * normal(u)));
-  const limit = Math.exp(-mean);
-  let k = 0;
-  let p = u();
-  while (p > limit) {
-    k++;
-    p *= u();
-  }
-  return k;
-}
+import { normal, poisson, rng } from './support/random.ts';
 
 const MINUTE = 60_000;
 /** 06:00 UTC: the deploys below land on the rising half of a daily cycle that peaks at 12:00. */

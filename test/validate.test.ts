@@ -13,32 +13,11 @@ import type { WorseWhen } from '#core/signal-rule';
 import type { MetricRef } from '#core/signals';
 import { type EvaluateInput, type Evaluation, evaluate, regression, type SignalKind, type ValidationSettingsInput } from '#core/validate';
 import { makeValidate, resolveSignal } from '../lambdas/validate/app.ts';
+import { normal, poisson, rng } from './support/random.ts';
 
 const T0 = Date.parse('2026-03-02T00:00:00Z');
 const MIN = 60_000;
 const at = (minute: number) => new Date(T0 + minute * MIN).toISOString();
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const normal = (u: () => number) => Math.sqrt(-2 * Math.log(Math.max(u(), 1e-300))) * Math.cos(2 * Math.PI * u());
-function poisson(u: () => number, mean: number): number {
-  if (mean > 50) return Math.max(0, Math.round(mean + Math.sqrt(mean) * normal(u)));
-  const limit = Math.exp(-mean);
-  let k = 0;
-  let p = u();
-  while (p > limit) {
-    k++;
-    p *= u();
-  }
-  return k;
-}
 
 /**
  * A minute-by-minute world: requests per minute and the error rate per request as functions of the
@@ -487,6 +466,34 @@ describe('validate handler', () => {
   });
 });
 
+/**
+ * One look of the validate handler five minutes after a fix deployed at minute 60 (incident 4× from
+ * minute 0), reading `lineage` from the store; the look's audit details land in the array returned.
+ */
+async function lookAfterFix(lineage: Lineage, metrics: MetricSource, settings: Record<string, unknown>) {
+  const audits: Record<string, unknown>[] = [];
+  const store = {
+    getLineage: async () => lineage,
+    async appendAudit(e: { detail: Record<string, unknown> }) {
+      audits.push(e.detail);
+    },
+  } as unknown as LineageStore;
+  const validate = makeValidate({
+    store,
+    metrics,
+    clock: { now: () => new Date(T0 + 65 * MIN) },
+    logger: { info() {}, warn() {}, error() {} },
+  });
+  const result = await validate({
+    lineageId: lineage.lineageId,
+    deploy: { kind: 'deploy', source: 'custom', deployId: 'd-fix', service: 'checkout', status: 'succeeded', at: at(60) },
+    decision: fixDecision(4),
+    loop: { evaluations: 0, recoveredStreak: 0 },
+    settings: { ...quick, historyMinutes: 1440, ...settings },
+  });
+  return { result, audits };
+}
+
 describe('validate handler without traffic data', () => {
   test('a traffic metric with no data: the errors are judged as a count instead of being dropped', async () => {
     const world = rateWorld({
@@ -501,43 +508,21 @@ describe('validate handler without traffic data', () => {
         return refs[0]?.id === 'traffic' ? [] : world.values.filter((p) => p.at >= from && p.at < to);
       },
     } as unknown as MetricSource;
-    const audits: Record<string, unknown>[] = [];
-    const store = {
-      async getLineage() {
-        return {
-          lineageId: 'lin-2',
-          signal: {
-            alarmName: 'prod-checkout-5xx',
-            metrics: [{ id: 'm1', namespace: 'Shop/Checkout', metricName: 'Errors5xx', dimensions: {}, stat: 'Sum', returnData: true }],
-          },
-        } as unknown as Lineage;
-      },
-      async appendAudit(e: { detail: Record<string, unknown> }) {
-        audits.push(e.detail);
-      },
-    } as unknown as LineageStore;
-    const validate = makeValidate({
-      store,
-      metrics,
-      clock: { now: () => new Date(T0 + 65 * MIN) },
-      logger: { info() {}, warn() {}, error() {} },
-    });
-    const result = await validate({
+    const lineage = {
       lineageId: 'lin-2',
-      deploy: { kind: 'deploy', source: 'custom', deployId: 'd-2', service: 'checkout', status: 'succeeded', at: at(60) },
-      decision: fixDecision(4),
-      loop: { evaluations: 0, recoveredStreak: 0 },
-      settings: {
-        ...quick,
-        historyMinutes: 1440,
-        signals: [
-          {
-            alarmNamePrefixes: ['prod-checkout-'],
-            namespaces: [],
-            traffic: { id: 'traffic', namespace: 'Shop/Checkout', metricName: 'Requests', dimensions: {}, returnData: true },
-          },
-        ],
+      signal: {
+        alarmName: 'prod-checkout-5xx',
+        metrics: [{ id: 'm1', namespace: 'Shop/Checkout', metricName: 'Errors5xx', dimensions: {}, stat: 'Sum', returnData: true }],
       },
+    } as unknown as Lineage;
+    const { result, audits } = await lookAfterFix(lineage, metrics, {
+      signals: [
+        {
+          alarmNamePrefixes: ['prod-checkout-'],
+          namespaces: [],
+          traffic: { id: 'traffic', namespace: 'Shop/Checkout', metricName: 'Requests', dimensions: {}, returnData: true },
+        },
+      ],
     });
     assert.equal(audits[0]?.signal, 'count');
     assert.equal(result.outcome, 'worse', 'the doubled error count is still seen');
@@ -562,20 +547,7 @@ describe('validate handler for a composite alarm', () => {
         metrics: [{ id: 'm1', namespace: 'Shop/Checkout', metricName: 'Errors5xx', dimensions: {}, stat: 'Sum', returnData: true }],
       },
     } as unknown as Lineage;
-    const store = { getLineage: async () => lineage, appendAudit: async () => {} } as unknown as LineageStore;
-    const validate = makeValidate({
-      store,
-      metrics,
-      clock: { now: () => new Date(T0 + 65 * MIN) },
-      logger: { info() {}, warn() {}, error() {} },
-    });
-    const result = await validate({
-      lineageId: 'lin-health',
-      deploy: { kind: 'deploy', source: 'custom', deployId: 'd-3', service: 'checkout', status: 'succeeded', at: at(60) },
-      decision: fixDecision(4),
-      loop: { evaluations: 0, recoveredStreak: 0 },
-      settings: { ...quick, historyMinutes: 1440 },
-    });
+    const { result } = await lookAfterFix(lineage, metrics, {});
     assert.deepEqual([...new Set(read)], ['Errors5xx']);
     assert.ok(result.verdict.points > 0, "the look judged the child alarm's points");
   });
