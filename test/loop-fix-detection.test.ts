@@ -67,6 +67,28 @@ after(async () => {
   t.client.destroy();
 });
 
+/**
+ * record-deploy as deployed, against `store`: real Octokit to the local GitHub server, the lineage
+ * loop and the deploy watch behind recording Step Functions clients, AWS deploys read by `deployVersions`.
+ */
+function recordDeployWith(store: TestStore['store'], deployVersions?: DeployVersions) {
+  const loop = sfnClient();
+  const watch = sfnClient();
+  const octokit = createOctokit({ token: 't', baseUrl: github.baseUrl, retries: 0, spaceWrites: false, logger: quiet });
+  const record = makeRecordDeploy({
+    config,
+    store,
+    clock: { now: () => T0 },
+    logger: quiet,
+    parking: { park: async () => assert.fail('nothing is parked') },
+    workflow: new StepFunctionsWorkflow(loop.client, 'arn:aws:states:us-east-1:1:stateMachine:lineage'),
+    deployWatch: new StepFunctionsWorkflow(watch.client, 'arn:aws:states:us-east-1:1:stateMachine:deploy-watch'),
+    codeHost: new GitHubCodeHost({ octokit, owner: 'acme', repo: 'shop', baseBranch: 'main' }),
+    ...(deployVersions ? { deployVersions } : {}),
+  });
+  return { record, loop, watch };
+}
+
 /** Two lineages of the checkout service, each with its issue, each waiting for a fix. */
 async function twoWaitingLineages(store = t.store) {
   const ids: string[] = [];
@@ -108,19 +130,7 @@ async function twoWaitingLineages(store = t.store) {
 describe('which lineage a deploy resumes', () => {
   test('a deploy whose pull request closes issue #2 resumes that lineage only; a deploy of the same service without such a pull request resumes none', async () => {
     const [first, second] = await twoWaitingLineages();
-    const loop = sfnClient();
-    const watch = sfnClient();
-    const octokit = createOctokit({ token: 't', baseUrl: github.baseUrl, retries: 0, spaceWrites: false, logger: quiet });
-    const record = makeRecordDeploy({
-      config,
-      store: t.store,
-      clock: { now: () => T0 },
-      logger: quiet,
-      parking: { park: async () => assert.fail('nothing is parked') },
-      workflow: new StepFunctionsWorkflow(loop.client, 'arn:aws:states:us-east-1:1:stateMachine:lineage'),
-      deployWatch: new StepFunctionsWorkflow(watch.client, 'arn:aws:states:us-east-1:1:stateMachine:deploy-watch'),
-      codeHost: new GitHubCodeHost({ octokit, owner: 'acme', repo: 'shop', baseBranch: 'main' }),
-    });
+    const { record, loop, watch } = recordDeployWith(t.store);
     const at = (m: number) => new Date(T0.getTime() + m * 60_000);
 
     // The logging deploy: its commits name PR #3, which references nothing.
@@ -249,20 +259,7 @@ describe('AWS-native deploys: the commit read from AWS', () => {
   async function recorder(deployVersions: DeployVersions) {
     const s = await testStore();
     const lineages = await twoWaitingLineages(s.store);
-    const loop = sfnClient();
-    const watch = sfnClient();
-    const octokit = createOctokit({ token: 't', baseUrl: github.baseUrl, retries: 0, spaceWrites: false, logger: quiet });
-    const record = makeRecordDeploy({
-      config,
-      store: s.store,
-      clock: { now: () => T0 },
-      logger: quiet,
-      parking: { park: async () => assert.fail('nothing is parked') },
-      workflow: new StepFunctionsWorkflow(loop.client, 'arn:aws:states:us-east-1:1:stateMachine:lineage'),
-      deployWatch: new StepFunctionsWorkflow(watch.client, 'arn:aws:states:us-east-1:1:stateMachine:deploy-watch'),
-      codeHost: new GitHubCodeHost({ octokit, owner: 'acme', repo: 'shop', baseBranch: 'main' }),
-      deployVersions,
-    });
+    const { record, loop, watch } = recordDeployWith(s.store, deployVersions);
     const recorded = async () => s.store.deploysBetween('checkout', T0.toISOString(), at(24 * 60));
     const watched = () => watch.sent.filter((w) => w.command === 'StartExecutionCommand').map((w) => JSON.parse(String(w.input.input)));
     return { store: s.store, lineages, loop, watched, record, recorded, close: () => s.client.destroy() };
