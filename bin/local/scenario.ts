@@ -248,6 +248,8 @@ export const localDefaultConfig: ProdloopConfigInput = {
     recoveryMargin: 0.5,
     settleMinutes: 0,
   },
+  // And the deploy watch to half an hour (production: two hours), so a clear deploy ends in six looks.
+  deployWatch: { intervalSeconds: 300, evaluations: 6 },
 };
 
 /** A simulated clock the local run moves forward; waits take no real time. */

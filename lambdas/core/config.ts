@@ -128,10 +128,14 @@ export const prodloopConfig = z
       .object({
         /** Seconds between two looks after a deploy. */
         intervalSeconds: z.number().int().min(1).default(300),
-        /** Looks without a regression before the deploy counts as clear. */
-        evaluations: z.number().int().min(1).max(100).default(6),
+        /**
+         * Looks without a regression before the deploy counts as clear: 24 looks of 5 minutes watch a
+         * deploy for two hours, long enough for a regression that starts after the first hour (a leak,
+         * a filling cache) to be caught on the hour it started.
+         */
+        evaluations: z.number().int().min(1).max(100).default(24),
       })
-      .default({ intervalSeconds: 300, evaluations: 6 }),
+      .default({ intervalSeconds: 300, evaluations: 24 }),
     /** Progressive deploys naming a cohort are judged new cohort against the baseline cohort, on this dimension. */
     cohorts: z
       .object({ dimension: z.string().min(1).default('Cohort'), baseline: z.string().min(1).default('stable') })
