@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { NotFoundError } from '#core/errors';
 import type { QuarantineLock } from '#core/lineage';
 import type { DeploySignal, HealthSignal } from '#core/signals';
+import { pullAndon } from '../lambdas/lineage/andon.ts';
 import { type TestStore, testStore } from './support/dynamodb.ts';
 
 const T0 = '2025-03-01T10:00:00.000Z';
@@ -193,5 +194,40 @@ describe('quarantine locks', () => {
     assert.deepEqual(await t.store.lockPaths([lock(path, 'lineage-new', { lockedAt: later })]), [
       lock(path, 'lineage-new', { lockedAt: later }),
     ]);
+  });
+});
+
+describe('the andon cord', () => {
+  test('"Andon Pulled" whose put failed is put by the retry, and only once however often the cord is pulled again', async () => {
+    const store = (await testStore()).store;
+    const published: string[] = [];
+    let failNext = true;
+    const deps = {
+      store,
+      clock: { now: () => new Date(T0) },
+      logger: { info() {}, warn() {}, error() {} },
+      workflow: { async start() {}, async resume() {} },
+      events: {
+        async publish(detailType: string) {
+          if (failNext) {
+            failNext = false;
+            throw new Error('PutEvents failed: ThrottlingException');
+          }
+          published.push(detailType);
+        },
+      },
+    };
+    const request = {
+      deploy: deploy({ deployId: `d-andon-${randomUUID().slice(0, 8)}` }),
+      paths: [`services/andon-${randomUUID().slice(0, 8)}/**`],
+      reason: 'deploy made prod-checkout-5xx 2.1x worse',
+      by: 'deploy-watch' as const,
+      evidence: {},
+    };
+    await assert.rejects(pullAndon(deps, request), /ThrottlingException/);
+    const retried = await pullAndon(deps, request);
+    await pullAndon(deps, request);
+    assert.deepEqual(published, ['Andon Pulled']);
+    assert.deepEqual(retried.locked, request.paths);
   });
 });

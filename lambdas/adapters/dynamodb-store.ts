@@ -27,6 +27,7 @@ import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   type BatchGetCommandOutput,
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -782,6 +783,10 @@ export class DynamoDbLineageStore implements LineageStore {
       if (isConditionalCheckFailed(error)) return false;
       throw error;
     }
+  }
+
+  async releaseClaim(key: string): Promise<void> {
+    await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { [PK]: `ONCE#${key}`, [SK]: 'ONCE' } }));
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -78,16 +78,23 @@ export async function pullAndon(deps: AndonDeps, request: AndonRequest): Promise
       detail: { deployId: request.deploy.deployId, paths: locked, halted },
     });
   }
-  if (await store.claimOnce(`andon:${request.deploy.deployId}`, 30 * 24 * 3600, at)) {
-    await events.publish('Andon Pulled', {
-      ...(request.lineageId ? { lineageId: request.lineageId } : {}),
-      deployId: request.deploy.deployId,
-      service: request.deploy.service,
-      by: request.by,
-      paths: locked,
-      halted,
-      ...request.evidence,
-    });
+  // Once per deploy, and never lost: a failed put gives the claim back, so the retry puts it.
+  const once = `andon:${request.deploy.deployId}`;
+  if (await store.claimOnce(once, 30 * 24 * 3600, at)) {
+    try {
+      await events.publish('Andon Pulled', {
+        ...(request.lineageId ? { lineageId: request.lineageId } : {}),
+        deployId: request.deploy.deployId,
+        service: request.deploy.service,
+        by: request.by,
+        paths: locked,
+        halted,
+        ...request.evidence,
+      });
+    } catch (error) {
+      await store.releaseClaim(once);
+      throw error;
+    }
   }
   logger.warn('andon cord pulled', { deployId: request.deploy.deployId, by: request.by, paths: locked, halted });
   return { locked, halted };
