@@ -17,7 +17,7 @@
  */
 import * as z from 'zod';
 import { type BaselineModel, bestReference, fitBaseline, type Observation, type SignalKind } from './baseline.ts';
-import { compare, comparisons } from './comparison.ts';
+import { type Comparison, compare, comparisons } from './comparison.ts';
 import { sinceDeployOrAnyHour } from './late-start.ts';
 import type { Evidence, Verdict } from './lineage.ts';
 import type { Point } from './ports.ts';
@@ -178,7 +178,12 @@ export function evaluate(input: EvaluateInput): Evaluation {
   const settled = post.filter((o) => o.t >= settleEnd);
   const settledMinutes = Math.max(0, (now - settleEnd) / 60_000);
   const recovered = compare(model, reference, { theta0: marginRatio, components: towardWorse(recoveredComponents(margin), worseWhen) });
-  const unchanged = compare(model, reference, { theta0: marginRatio, components: towardWorse(unchangedComponents(margin), worseWhen) });
+  // "Still above the margin": over the whole span, and for each hour block on its own (elevatedBlock).
+  const stillAbove = comparisons(model, reference, {
+    theta0: marginRatio,
+    components: towardWorse(unchangedComponents(margin), worseWhen),
+  });
+  const unchanged = stillAbove();
   for (const o of settled) {
     recovered.add(o);
     unchanged.add(o);
@@ -190,7 +195,7 @@ export function evaluate(input: EvaluateInput): Evaluation {
     recovered: logThreshold(ALPHA.recovered),
   };
   const logE = { worse: worse.logE(), unchanged: unchanged.logE(), recovered: recovered.logE() };
-  const relapse = elevatedBlock(model, reference, settled, settleEnd, now, margin, worseWhen, settings);
+  const relapse = elevatedBlock(stillAbove, settled, settleEnd, now, horizonMinutes);
   const recoveredNow = logE.recovered >= thresholds.recovered && !relapse;
   const loop: ValidationLoop = {
     evaluations,
@@ -444,28 +449,21 @@ function meanOf(kind: SignalKind, obs: readonly Observation[]): number {
  * baseline through the daily cycle, not only on average.
  */
 function elevatedBlock(
-  model: BaselineModel,
-  reference: readonly Observation[],
+  stillAbove: () => Comparison,
   settled: readonly Observation[],
   settleEnd: number,
   now: number,
-  margin: number,
-  worseWhen: WorseWhen,
-  settings: ValidationSettings,
+  horizonMinutes: number,
 ): { window: string; ratio: number; logE: number; threshold: number } | undefined {
   const block = 60 * 60_000;
   const complete = Math.floor((now - settleEnd) / block);
   if (complete < 2) return undefined;
-  const horizon = (settings.maxEvaluations * settings.validationIntervalSeconds) / 60;
-  const blocks = Math.max(1, Math.ceil(horizon / 60));
+  const blocks = Math.max(1, Math.ceil(horizonMinutes / 60));
   const threshold = logThreshold(ALPHA.unchanged / 2 / blocks);
   let worst: { window: string; ratio: number; logE: number; threshold: number } | undefined;
   for (let b = 0; b < complete; b++) {
     const from = settleEnd + b * block;
-    const c = compare(model, reference, {
-      theta0: toward(worseWhen)(margin),
-      components: towardWorse(unchangedComponents(margin), worseWhen),
-    });
+    const c = stillAbove();
     for (const o of settled) if (o.t >= from && o.t < from + block) c.add(o);
     if (c.count === 0) continue;
     const l = c.logE();
