@@ -12,6 +12,7 @@ import { type CodePathRule, codePathsFor, type ProdloopConfig } from './config.t
 import { MAX_MESSAGE_BYTES, toSnsSubject } from './escalation.ts';
 import { type Lineage, measuredSignal, type QuarantineLock } from './lineage.ts';
 import type { EscalationMessage, Point, RevertResult, ShippedPullRequest } from './ports.ts';
+import { eValueOf, formatEValue } from './sequential.ts';
 import { signalRule, signalRules, worseWhen, worseWhenOf } from './signal-rule.ts';
 import { type DeploySignal, type MetricRef, metricRef } from './signals.ts';
 import { pathsIntersect } from './stats.ts';
@@ -185,7 +186,7 @@ export function judgeCohorts(signal: WatchedSignal, kind: SignalKind, cohort: Co
     components: worseComponents(signal.worseWhen),
     alpha: ALPHA.worse,
   });
-  const eValue = Math.min(Math.exp(Math.min(c.logE, 690)), 1e300);
+  const eValue = eValueOf(c.logE);
   const threshold = 1 / ALPHA.worse;
   const few = kind === 'level' && c.minutes < MIN_LEVEL_MINUTES ? `; ${MIN_LEVEL_MINUTES} paired minutes needed for a level` : '';
   return {
@@ -198,7 +199,7 @@ export function judgeCohorts(signal: WatchedSignal, kind: SignalKind, cohort: Co
     threshold,
     baselinePoints: baseline.points.length,
     points: cohort.points.length,
-    reason: `${what(kind)} of cohort ${cohort.name} is ${fmtRatio(c.ratio)} that of ${baseline.name} over ${c.minutes} minute(s) of both${signal.worseWhen === 'lower' ? ' (lower is worse)' : ''}; e-value ${fmtE(eValue)}${c.worse ? ' ≥ ' : ' < '}${threshold}${c.worse ? ` (false-andon bound ${ALPHA.worse * 100}% at any look)` : ''}${few}`,
+    reason: `${what(kind)} of cohort ${cohort.name} is ${fmtRatio(c.ratio)} that of ${baseline.name} over ${c.minutes} minute(s) of both${signal.worseWhen === 'lower' ? ' (lower is worse)' : ''}; e-value ${formatEValue(eValue)}${c.worse ? ' ≥ ' : ' < '}${threshold}${c.worse ? ` (false-andon bound ${ALPHA.worse * 100}% at any look)` : ''}${few}`,
   };
 }
 
@@ -376,17 +377,13 @@ function changeText(j: SignalJudgement): string {
 /** The evidence: the e-value against its threshold, or the shift in standard errors (deviations) of older judgements. */
 function evidenceText(j: SignalJudgement): string {
   if (j.eValue !== undefined)
-    return `e-value ${fmtE(j.eValue)} ${j.eValue >= (j.threshold ?? 1 / ALPHA.worse) ? '≥' : '<'} ${fmt(j.threshold ?? 1 / ALPHA.worse)}`;
+    return `e-value ${formatEValue(j.eValue)} ${j.eValue >= (j.threshold ?? 1 / ALPHA.worse) ? '≥' : '<'} ${fmt(j.threshold ?? 1 / ALPHA.worse)}`;
   if (j.z !== undefined) return `${j.z.toFixed(1)} ${j.zUnit === 'sd' ? 'sd from baseline' : 'standard errors'}`;
   return 'n/a';
 }
 
 function fmtRatio(r: number): string {
   return Number.isFinite(r) ? `${r.toFixed(2)}x` : r > 0 ? 'from zero' : 'n/a';
-}
-
-function fmtE(e: number): string {
-  return e >= 1e4 ? e.toExponential(1) : e >= 10 ? e.toFixed(0) : e.toPrecision(2);
 }
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;

@@ -15,6 +15,7 @@
  */
 import type { Observation } from './baseline.ts';
 import type { Comparison } from './comparison.ts';
+import { logMix } from './sequential.ts';
 
 /** Weight of the comparisons started after the deploy, together. */
 export const LATE_START_SHARE = 0.1;
@@ -59,6 +60,8 @@ class SinceAnyHour implements LateStartComparison {
   private readonly late: Comparison[] = [];
   private readonly logWFirst: number;
   private readonly logWLate: number;
+  /** The weights of the mixture: the comparison since the deploy, then each late start. */
+  private readonly weights: readonly number[];
 
   constructor(
     private readonly make: () => Comparison,
@@ -69,6 +72,7 @@ class SinceAnyHour implements LateStartComparison {
     this.first = make();
     this.logWFirst = Math.log(1 - share);
     this.logWLate = Math.log(share / lateStarts);
+    this.weights = [1 - share, ...Array.from({ length: lateStarts }, () => share / lateStarts)];
   }
 
   get count(): number {
@@ -83,9 +87,10 @@ class SinceAnyHour implements LateStartComparison {
   }
 
   logE(): number {
-    const terms = [this.logWFirst + this.first.logE()];
-    for (let k = 0; k < this.lateStarts; k++) terms.push(this.logWLate + (this.late[k]?.logE() ?? 0));
-    return logSumExp(terms);
+    // A late start that has seen no point yet counts as e = 1.
+    const logs = [this.first.logE()];
+    for (let k = 0; k < this.lateStarts; k++) logs.push(this.late[k]?.logE() ?? 0);
+    return logMix(logs, this.weights);
   }
 
   ratio(): number {
@@ -114,12 +119,4 @@ class SinceAnyHour implements LateStartComparison {
   eventsPerMinute(minutesSoFar: number): number {
     return this.first.eventsPerMinute(minutesSoFar);
   }
-}
-
-function logSumExp(terms: readonly number[]): number {
-  const max = Math.max(...terms);
-  if (!Number.isFinite(max)) return max;
-  let sum = 0;
-  for (const t of terms) sum += Math.exp(t - max);
-  return max + Math.log(sum);
 }

@@ -41,6 +41,12 @@ export function logMix(logs: readonly number[], weights: readonly number[]): num
 /** log(1/α): the level an e-process must reach to reject at α. */
 export const logThreshold = (alpha: number): number => Math.log(1 / alpha);
 
+/** The e-value of a log e-value, finite however large the evidence. */
+export const eValueOf = (logE: number): number => Math.exp(Math.min(logE, 690));
+
+/** An e-value for people: 2.4, 37, 1.2e+5. */
+export const formatEValue = (e: number): string => (e >= 1e4 ? e.toExponential(1) : e >= 10 ? e.toFixed(0) : e.toPrecision(2));
+
 // ---------------------------------------------------------------------------------------------
 // Counts
 

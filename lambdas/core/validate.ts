@@ -21,7 +21,7 @@ import { type Comparison, compare, comparisons } from './comparison.ts';
 import { sinceDeployOrAnyHour } from './late-start.ts';
 import type { Evidence, Verdict } from './lineage.ts';
 import type { Point } from './ports.ts';
-import { type Component, logThreshold } from './sequential.ts';
+import { type Component, eValueOf, formatEValue, logThreshold } from './sequential.ts';
 import { signalRule, type WorseWhen } from './signal-rule.ts';
 
 export type { SignalKind } from './baseline.ts';
@@ -605,11 +605,7 @@ function normalQuantile(p: number): number {
 }
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
-const eValueOf = (logE: number) => Math.min(Math.exp(Math.min(logE, 690)), 1e300);
-const fmtE = (logE: number) => {
-  const e = Math.exp(Math.min(logE, 690));
-  return e >= 1e4 ? e.toExponential(1) : e >= 10 ? e.toFixed(0) : e.toPrecision(2);
-};
+const fmtE = (logE: number) => formatEValue(eValueOf(logE));
 const pct = (alpha: number) => `${+(alpha * 100).toPrecision(2)}%`;
 const ratioText = (r: number) => (Number.isFinite(r) ? `${r.toFixed(2)}×` : 'n/a ×');
 const fmtNumber = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 1 ? x.toFixed(1) : x.toPrecision(2));
