@@ -16,6 +16,7 @@ import { eValueOf, formatEValue } from './sequential.ts';
 import { signalRule, signalRules, worseWhen, worseWhenOf } from './signal-rule.ts';
 import { type DeploySignal, type MetricRef, metricRef } from './signals.ts';
 import { pathsIntersect } from './stats.ts';
+import { trafficRef } from './triage-config.ts';
 import { ALPHA, regression, worseComponents } from './validate.ts';
 
 /**
@@ -117,9 +118,7 @@ export function signalsToWatch(input: {
   };
   // A code path's own metrics: validation's rules first, then its traffic metric (a Sum or SampleCount is an error rate over it).
   for (const rule of input.rules) {
-    const traffic = rule.trafficMetric
-      ? [{ alarmNamePrefixes: [], namespaces: [], traffic: { ...rule.trafficMetric, id: 'traffic', returnData: true } }]
-      : [];
+    const traffic = rule.trafficMetric ? [{ alarmNamePrefixes: [], namespaces: [], traffic: trafficRef(rule.trafficMetric) }] : [];
     for (const { worseWhen: direction, ...m } of rule.metrics)
       add({
         label: metricLabel(m),

@@ -3,6 +3,7 @@ import * as z from 'zod';
 import type { SignalKind } from './baseline.ts';
 import type { ProdloopConfig } from './config.ts';
 import { type MetricRef, metricRef } from './signals.ts';
+import { trafficRef } from './triage-config.ts';
 
 export const signalRule = z.object({
   /** Alarms whose name starts with one of these… */
@@ -38,7 +39,7 @@ export function signalRules(config: Pick<ProdloopConfig, 'validation' | 'codePat
   const fromCodePaths = config.codePaths.flatMap((r) => {
     const t = r.trafficMetric;
     if (!t || (r.alarmNamePrefixes.length === 0 && r.namespaces.length === 0)) return [];
-    return [{ alarmNamePrefixes: r.alarmNamePrefixes, namespaces: r.namespaces, traffic: { ...t, id: 'traffic', returnData: true } }];
+    return [{ alarmNamePrefixes: r.alarmNamePrefixes, namespaces: r.namespaces, traffic: trafficRef(t) }];
   });
   return [...config.validation.signals, ...fromCodePaths];
 }

@@ -4,6 +4,7 @@
  * depends on, its traffic metric). Every key has a default; docs/triage.md explains each default.
  */
 import * as z from 'zod';
+import type { MetricRef } from './signals.ts';
 import { logOrigin } from './triage-evidence.ts';
 
 export const DEFAULT_LOGS_QUERY =
@@ -18,6 +19,11 @@ export const trafficMetric = z.object({
   periodSeconds: z.number().int().positive().optional(),
 });
 export type TrafficMetric = z.infer<typeof trafficMetric>;
+
+/** The query that reads a traffic metric: returned, under the id `traffic`. */
+export function trafficRef(t: TrafficMetric): MetricRef {
+  return { ...t, id: 'traffic', returnData: true };
+}
 
 /** What a code path rule gains for triage. */
 export const codePathTriageFields = {

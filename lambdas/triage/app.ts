@@ -17,9 +17,8 @@ import { type Decision, inFlightStatuses, type Lineage, type LineageStatus } fro
 import type { AlarmDirectory, HealthEventSource, LogSample, LogSource, Point, TenantSeries } from '#core/ports';
 import { makeSanitizer, pseudonym, type Sanitizer } from '#core/sanitize';
 import { type HistoryWindow, WEEK_MS } from '#core/seasonality';
-import type { MetricRef } from '#core/signals';
 import { decide } from '#core/triage';
-import { triageSettingsOf } from '#core/triage-config';
+import { trafficRef, triageSettingsOf } from '#core/triage-config';
 import type { OtherAlarm } from '#core/triage-evidence';
 
 export const triageInput = z.object({ lineageId: z.string().min(1) });
@@ -97,7 +96,9 @@ export function makeTriage(deps: TriageDeps) {
       signalMetrics.length > 0
         ? metrics.tenants(signalMetrics, config.tenantDimension, from, to).catch(() => ({ active: 0, affected: 0 }))
         : Promise.resolve({ active: 0, affected: 0 }),
-      rule?.trafficMetric ? metrics.series([trafficRef(rule)], from, to).catch(warn('traffic metric')) : Promise.resolve(undefined),
+      rule?.trafficMetric
+        ? metrics.series([trafficRef(rule.trafficMetric)], from, to).catch(warn('traffic metric'))
+        : Promise.resolve(undefined),
       lineage.service ? store.deploysBetween(lineage.service, lookbackFrom, to) : Promise.resolve([]),
       store.listLocks(),
       deps.health && rule && rule.awsServices.length > 0
@@ -308,19 +309,6 @@ function ruleFor(config: ProdloopConfig, lineage: Lineage): CodePathRule | undef
     alarmName: lineage.signal.alarmName,
     namespaces: lineage.signal.metrics.flatMap((m) => (m.namespace ? [m.namespace] : [])),
   });
-}
-
-function trafficRef(rule: CodePathRule): MetricRef {
-  const t = rule.trafficMetric as NonNullable<CodePathRule['trafficMetric']>;
-  return {
-    id: 'traffic',
-    namespace: t.namespace,
-    metricName: t.metricName,
-    dimensions: t.dimensions,
-    stat: t.stat,
-    ...(t.periodSeconds ? { periodSeconds: t.periodSeconds } : {}),
-    returnData: true,
-  };
 }
 
 /**
