@@ -15,11 +15,10 @@ import {
   type MetricDataQuery,
   type MetricDataResult,
 } from '@aws-sdk/client-cloudwatch';
-import { TransientError } from '#core/errors';
 import type { AlarmDescription, AlarmDirectory, AlarmTags, MetricSource, Point, TenantSeries } from '#core/ports';
 import type { MetricRef } from '#core/signals';
 import { mean } from '#core/stats';
-import { awsFailure } from './deploy-versions.ts';
+import { settledAwsFailure } from './aws-errors.ts';
 
 const DEFAULT_PERIOD = 60;
 const DAY_MS = 86_400_000;
@@ -241,10 +240,7 @@ export class CloudWatchAlarmTags implements AlarmTags {
       const out = await this.client.send(new ListTagsForResourceCommand({ ResourceARN: alarmArn }));
       tags = Object.fromEntries((out.Tags ?? []).flatMap((t) => (t.Key ? [[t.Key, t.Value ?? '']] : [])));
     } catch (error) {
-      const kind = awsFailure(error);
-      const e = error as { name?: string; message?: string };
-      const detail = `${e.name ?? 'Error'}: ${e.message ?? String(error)}`;
-      if (kind === 'transient') throw new TransientError(`reading the tags of ${alarmArn} failed: ${detail}`, { cause: error });
+      const { kind, detail } = settledAwsFailure(`reading the tags of ${alarmArn}`, error);
       if (kind !== 'not-found')
         throw new Error(`cannot read the tags of ${alarmArn} (cloudwatch:ListTagsForResource): ${detail}`, { cause: error });
       tags = undefined;

@@ -14,9 +14,9 @@ import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import { commitFromContainers, commitFromRevision, commitFromStack, ecsServiceRef, type FoundCommit } from '#core/deploy-version';
-import { TransientError } from '#core/errors';
 import type { DeployVersion, DeployVersions } from '#core/ports';
 import type { DeploySignal } from '#core/signals';
+import { settledAwsFailure } from './aws-errors.ts';
 
 /** The SDK modules, each imported once, on first use (the Lambda runtime provides them; they are not bundled). */
 const sdk = {
@@ -207,36 +207,7 @@ async function ask<T>(what: string, call: () => Promise<T>): Promise<T | LookupF
   try {
     return await call();
   } catch (error) {
-    const kind = awsFailure(error);
-    const e = error as { name?: string; message?: string };
-    const detail = `${e.name ?? 'Error'}: ${e.message ?? String(error)}`;
-    if (kind === 'transient') throw new TransientError(`${what} failed: ${detail}`, { cause: error });
+    const { kind, detail } = settledAwsFailure(what, error);
     return new LookupFailed(`${kind === 'denied' ? 'access denied' : kind === 'not-found' ? 'not found' : 'refused'} ${what} (${detail})`);
   }
-}
-
-/**
- * How an AWS SDK error ends a lookup: worth a retry (throttling, 5xx, no answer at all), or not
- * (access denied, not found, any other refusal of the input).
- */
-export function awsFailure(error: unknown): 'transient' | 'denied' | 'not-found' | 'refused' {
-  const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown } | null;
-  const name = e?.name ?? '';
-  const status = e?.$metadata?.httpStatusCode;
-  if (
-    e?.$retryable ||
-    (status !== undefined && (status >= 500 || status === 429)) ||
-    /Throttl|TooManyRequests|RequestLimitExceeded|SlowDown|ServiceUnavailable|InternalFailure|InternalError|ServerException|RequestTimeout|ExpiredToken/i.test(
-      name,
-    )
-  ) {
-    return 'transient';
-  }
-  // No HTTP answer: a network failure or a timeout the SDK already retried.
-  if (status === undefined) return 'transient';
-  if (status === 403 || /AccessDenied|Unauthorized|NotAuthorized/i.test(name)) return 'denied';
-  if (status === 404 || /NotFound|DoesNotExist/i.test(name) || /does not exist|not found|unable to describe/i.test(e?.message ?? '')) {
-    return 'not-found';
-  }
-  return 'refused';
 }
