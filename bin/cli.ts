@@ -248,10 +248,12 @@ async function status(args: string[], out: (s: string) => void): Promise<number>
       const store = new DynamoDbLineageStore({ client, tableName: table });
       const lineages = (await store.listLineages()).filter((l) => !values.lineage || l.lineageId === values.lineage);
       const locks = await store.listLocks();
-      const trails = values.lineage ? await Promise.all(lineages.map((l) => store.auditTrail(l.lineageId))) : [];
+      // Each trail read once: every one shown with --lineage, and a halted lineage's for when and why it stopped.
+      const read = lineages.filter((l) => values.lineage || l.status === 'halted');
+      const trails = new Map(await Promise.all(read.map(async (l) => [l.lineageId, await store.auditTrail(l.lineageId)] as const)));
       const haltEvents = new Map<string, AuditEvent>();
       for (const l of lineages.filter((x) => x.status === 'halted')) {
-        const halt = (await store.auditTrail(l.lineageId)).findLast((e) => HALT_ACTIONS.includes(e.action));
+        const halt = trails.get(l.lineageId)?.findLast((e) => HALT_ACTIONS.includes(e.action));
         if (halt) haltEvents.set(l.lineageId, halt);
       }
       const local = !values.table && !values.endpoint && table.startsWith(LOCAL_TABLE_PREFIX);
@@ -260,7 +262,13 @@ async function status(args: string[], out: (s: string) => void): Promise<number>
         : values.endpoint
           ? `--endpoint ${values.endpoint} --table ${table}`
           : `--table ${table}${values.region ? ` --region ${values.region}` : ''}`;
-      out(renderStatus(table, lineages, locks, trails.flat(), { tableArgs, iterationCap: configuredIterationCap(), haltEvents }));
+      out(
+        renderStatus(table, lineages, locks, values.lineage ? [...trails.values()].flat() : [], {
+          tableArgs,
+          iterationCap: configuredIterationCap(),
+          haltEvents,
+        }),
+      );
     }
   } finally {
     await close();
