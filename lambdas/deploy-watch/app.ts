@@ -20,7 +20,7 @@ import {
 } from '#core/deploy-watch';
 import type { Deps } from '#core/deps';
 import type { Point } from '#core/ports';
-import { resolveSignal } from '#core/signal-rule';
+import { readSignal, resolveSignal } from '#core/signal-rule';
 import { deploySignal, type MetricRef } from '#core/signals';
 import { pullAndon } from '../lineage/andon.ts';
 
@@ -102,21 +102,15 @@ export function makeDeployWatch(deps: DeployWatchDeps) {
           ),
         );
       } else {
-        const from = iso(deployAt - input.settings.historyDays * 1440 * 60_000);
-        const [values, traffic] = await Promise.all([
-          metrics.series(reading.value, from, to),
-          reading.traffic ? metrics.series(reading.traffic, from, to) : Promise.resolve(undefined),
-        ]);
-        // A traffic metric with no data (not published, a wrong name): the events are judged as a count.
-        const rate = reading.kind === 'rate' && traffic?.length ? traffic : undefined;
+        const read = await readSignal(metrics, reading, iso(deployAt - input.settings.historyDays * 1440 * 60_000), to);
         const before = (p: Point) => Date.parse(p.at) < deployAt;
         const after = (p: Point) => Date.parse(p.at) >= deployAt;
         judgements.push(
           judgeBeforeAfter(signal, {
-            kind: reading.kind === 'rate' && !rate ? 'count' : reading.kind,
-            history: values.filter(before),
-            post: values.filter(after),
-            ...(rate ? { traffic: { history: rate.filter(before), post: rate.filter(after) } } : {}),
+            kind: read.kind,
+            history: read.values.filter(before),
+            post: read.values.filter(after),
+            ...(read.traffic ? { traffic: { history: read.traffic.filter(before), post: read.traffic.filter(after) } } : {}),
             lateStarts: { deployAt, horizonMinutes: (input.settings.maxEvaluations * input.settings.intervalSeconds) / 60 },
           }),
         );

@@ -9,7 +9,7 @@ import type { Deps } from '#core/deps';
 import { NotFoundError } from '#core/errors';
 import { decision, measuredSignal } from '#core/lineage';
 import type { Point } from '#core/ports';
-import { resolveSignal, worseWhenOf } from '#core/signal-rule';
+import { readSignal, resolveSignal, worseWhenOf } from '#core/signal-rule';
 import { deploySignal } from '#core/signals';
 import { type Evaluation, evaluate, validationLoop, validationSettings } from '#core/validate';
 
@@ -42,14 +42,12 @@ export function makeValidate(deps: Pick<Deps, 'store' | 'metrics' | 'clock' | 'l
     const preFrom = Math.max(onset, deployAt - (settings.preDeployMinutes ?? PRE_DEPLOY_MINUTES) * 60_000);
     // A composite alarm is judged through the child triage measured it by.
     const measured = measuredSignal(lineage);
-    let signal = resolveSignal(measured.alarmName, measured.metrics, settings.signals);
-    const iso = (t: number) => new Date(t).toISOString();
-    const [values, traffic] = await Promise.all([
-      metrics.series(signal.value, iso(historyFrom), now.toISOString()),
-      signal.traffic ? metrics.series(signal.traffic, iso(historyFrom), now.toISOString()) : Promise.resolve(undefined),
-    ]);
-    // A traffic metric with no data (not published, a wrong name): judge the events as a count rather than drop them all.
-    if (signal.kind === 'rate' && signal.traffic && !traffic?.length) signal = { kind: 'count', value: signal.value };
+    const signal = await readSignal(
+      metrics,
+      resolveSignal(measured.alarmName, measured.metrics, settings.signals),
+      new Date(historyFrom).toISOString(),
+      now.toISOString(),
+    );
     const window = (points: readonly Point[], from: number, to: number) =>
       points.filter((p) => {
         const t = Date.parse(p.at);
@@ -60,11 +58,11 @@ export function makeValidate(deps: Pick<Deps, 'store' | 'metrics' | 'clock' | 'l
       preDeploy: window(points, preFrom, deployAt),
       post: window(points, deployAt, now.getTime() + 1),
     });
-    const v = split(values);
+    const v = split(signal.values);
     const result = evaluate({
       evidence: input.decision.evidence,
       ...v,
-      ...(signal.kind === 'rate' && traffic ? { traffic: split(traffic) } : {}),
+      ...(signal.traffic ? { traffic: split(signal.traffic) } : {}),
       kind: signal.kind,
       worseWhen: worseWhenOf(measured.comparisonOperator),
       deployAt: input.deploy.at,
