@@ -9,6 +9,7 @@ import type { Point, TenantSeries } from '#core/ports';
 import { priorityOf, tierOf } from '#core/priority';
 import { reprioritize } from '#core/reprioritize';
 import { decide, type TriageInput } from '#core/triage';
+import { triagingLineage } from './support/samples.ts';
 
 const t0 = Date.parse('2026-03-02T06:00:00Z');
 const at = (minute: number) => new Date(t0 + minute * 60_000).toISOString();
@@ -17,33 +18,12 @@ const series = (level: (m: number) => number, from = 15, to = 195): Point[] =>
   Array.from({ length: to - from }, (_, i) => ({ at: at(from + i), value: Math.round(level(from + i) * wobble(from + i)) }));
 const incident = series((m) => (m >= 180 ? 80 : 20));
 
-const lineage: Lineage = {
+const lineage: Lineage = triagingLineage({
   lineageId: 'lin-0000000000000002',
-  generation: 1,
-  status: 'triaging',
-  fingerprint: 'f',
   alarmName: 'prod-checkout-5xx',
-  service: 'checkout',
-  codePaths: ['services/checkout/**'],
-  openedAt: at(195),
-  updatedAt: at(195),
-  signal: {
-    kind: 'alarm',
-    source: 'eventbridge',
-    alarmName: 'prod-checkout-5xx',
-    state: 'ALARM',
-    reason: '',
-    at: at(195),
-    variant: 'single-metric',
-    metrics: [{ id: 'm1', namespace: 'Shop/Checkout', metricName: 'Errors5xx', dimensions: {}, stat: 'Sum', periodSeconds: 60 }],
-    childAlarms: [],
-    fingerprint: 'f',
-  },
-  iterations: 0,
-  costUsd: 0,
-  budgetUsd: 50,
-  version: 0,
-};
+  at: at(195),
+  metrics: [{ id: 'm1', namespace: 'Shop/Checkout', metricName: 'Errors5xx', dimensions: {}, stat: 'Sum', periodSeconds: 60 }],
+});
 const deploy = (minute: number, changedPaths: string[], extra: Partial<RecordedDeploy> = {}): RecordedDeploy => ({
   kind: 'deploy',
   source: 'custom',

@@ -6,6 +6,7 @@ import type { Point } from '#core/ports';
 import { changePoint, pathsIntersect } from '#core/stats';
 import { decide } from '#core/triage';
 import { evaluate } from '#core/validate';
+import { triagingLineage } from './support/samples.ts';
 
 const t0 = Date.parse('2026-03-02T06:00:00Z');
 const at = (minute: number) => new Date(t0 + minute * 60_000).toISOString();
@@ -13,33 +14,7 @@ const at = (minute: number) => new Date(t0 + minute * 60_000).toISOString();
 const series = (from: number, to: number, level: (m: number) => number): Point[] =>
   Array.from({ length: to - from }, (_, i) => ({ at: at(from + i), value: level(from + i) * (1 + 0.05 * Math.sin((from + i) * 1.7)) }));
 
-const lineage: Lineage = {
-  lineageId: 'lin-0000000000000001',
-  generation: 1,
-  status: 'triaging',
-  fingerprint: 'f',
-  alarmName: 'prod-checkout-5xx',
-  service: 'checkout',
-  codePaths: ['services/checkout/**'],
-  openedAt: at(195),
-  updatedAt: at(195),
-  signal: {
-    kind: 'alarm',
-    source: 'eventbridge',
-    alarmName: 'prod-checkout-5xx',
-    state: 'ALARM',
-    reason: '',
-    at: at(195),
-    variant: 'single-metric',
-    metrics: [],
-    childAlarms: [],
-    fingerprint: 'f',
-  },
-  iterations: 0,
-  costUsd: 0,
-  budgetUsd: 50,
-  version: 0,
-};
+const lineage: Lineage = triagingLineage({ lineageId: 'lin-0000000000000001', alarmName: 'prod-checkout-5xx', at: at(195), metrics: [] });
 const deploy = (minute: number, paths: string[], deps: RecordedDeploy['dependencyChanges'] = []): RecordedDeploy => ({
   kind: 'deploy',
   source: 'custom',

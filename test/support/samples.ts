@@ -1,5 +1,6 @@
 /** Sample domain records for tests: one lineage of the checkout service, overridden where a test needs. */
 import { type Lineage, lineage } from '#core/lineage';
+import type { MetricRef } from '#core/signals';
 
 /** A lineage just opened by the `checkout-5xx-rate` alarm, triaging, with no issue yet. */
 export function sampleLineage(overrides: Partial<Lineage> = {}): Lineage {
@@ -30,5 +31,34 @@ export function sampleLineage(overrides: Partial<Lineage> = {}): Lineage {
     budgetUsd: 50,
     version: 1,
     ...overrides,
+  });
+}
+
+/** A lineage of the checkout service that `alarmName` opened at `at` and triage is about to measure through `metrics`. */
+export function triagingLineage(o: { lineageId: string; alarmName: string; at: string; metrics: MetricRef[] }): Lineage {
+  return lineage.parse({
+    lineageId: o.lineageId,
+    generation: 1,
+    status: 'triaging',
+    fingerprint: 'f',
+    alarmName: o.alarmName,
+    service: 'checkout',
+    codePaths: ['services/checkout/**'],
+    openedAt: o.at,
+    updatedAt: o.at,
+    signal: {
+      kind: 'alarm',
+      source: 'eventbridge',
+      alarmName: o.alarmName,
+      state: 'ALARM',
+      at: o.at,
+      variant: 'single-metric',
+      metrics: o.metrics,
+      fingerprint: 'f',
+    },
+    iterations: 0,
+    costUsd: 0,
+    budgetUsd: 50,
+    version: 0,
   });
 }
