@@ -4,9 +4,10 @@ import { afterEach, beforeEach, test } from 'node:test';
 import { createOctokit, GitHubIssueTracker, GitHubRequestError } from '#adapters/github';
 import type { LoggerLike } from '#core/deps';
 import { NotFoundError, TransientError } from '#core/errors';
-import { type IssueMetadata, lineageMarker } from '#core/issue-body';
+import { lineageMarker } from '#core/issue-body';
 import type { IssueDraft } from '#core/ports';
 import { type GitHubServer, startGitHubServer } from './support/github-server.ts';
+import { sampleDraft } from './support/samples.ts';
 
 let server: GitHubServer;
 let warnings: { message: string; extra?: Record<string, unknown> }[];
@@ -38,33 +39,7 @@ function tracker(options: { repo?: string; retries?: number } = {}): GitHubIssue
   return new GitHubIssueTracker({ octokit, owner: 'acme', repo: options.repo ?? 'shop', retryDelayMs: 10 });
 }
 
-function draft(lineageId: string, options: { generation?: number; kind?: IssueDraft['kind']; title?: string } = {}): IssueDraft {
-  const kind = options.kind ?? 'issue';
-  const metadata: IssueMetadata = {
-    lineageId,
-    signalSource: 'cloudwatch-alarm',
-    alarmName: 'checkout-5xx-rate',
-    onset: '2026-11-22T14:02:00.000Z',
-    breadth: 0.3,
-    tenantsAffected: 12,
-    tenantsActive: 40,
-    confidence: 0.82,
-    attribution: 'platform-deploy',
-    tier: 1,
-    priority: 'P1',
-    kind,
-    generation: options.generation ?? 1,
-    prodloopVersion: 1,
-  };
-  return {
-    lineageId,
-    kind,
-    title: options.title ?? `[prodloop] checkout-5xx-rate: ErrorRate 4.1× baseline since 14:02 UTC (${lineageId})`,
-    body: `Summary for ${lineageId}.\n\n${lineageMarker(lineageId)}\n\`\`\`json prodloop-metadata\n${JSON.stringify(metadata, null, 2)}\n\`\`\`\n`,
-    labels: ['prodloop', 'agent-ready', 'priority:P1', 'tier:1'],
-    assignees: [],
-  };
-}
+const draft = sampleDraft;
 
 const posts = (path: RegExp) => server.requests.filter((r) => r.method === 'POST' && path.test(r.path));
 const issuePosts = () => posts(/^\/repos\/acme\/shop\/issues$/);

@@ -9,7 +9,7 @@ import {
   renderVerdictComment,
 } from '#core/issue-body';
 import { type Decision, decision, type Verdict } from '#core/lineage';
-import { sampleLineage } from './support/samples.ts';
+import { sampleLineage, sampleMetadata } from './support/samples.ts';
 
 const config = {
   githubRepository: 'acme/shop',
@@ -126,22 +126,7 @@ test('the evidence is numbers: baseline, current, signal-to-noise, ratio, breadt
 
 test('the metadata block round-trips through the body', () => {
   const { body } = renderIssue({ lineage: sampleLineage({ generation: 3 }), decision: sampleDecision(), config });
-  const expected: IssueMetadata = {
-    lineageId: 'lin-checkout-5xx',
-    signalSource: 'cloudwatch-alarm',
-    alarmName: 'checkout-5xx-rate',
-    onset: '2026-11-22T14:02:00.000Z',
-    breadth: 0.3,
-    tenantsAffected: 12,
-    tenantsActive: 40,
-    confidence: 0.82,
-    attribution: 'platform-deploy',
-    tier: 1,
-    priority: 'P1',
-    kind: 'issue',
-    generation: 3,
-    prodloopVersion: 1,
-  };
+  const expected: IssueMetadata = sampleMetadata('lin-checkout-5xx', { generation: 3 });
   assert.deepEqual(parseIssueMetadata(body), expected);
 });
 

@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import { OutboxIssueTracker, OutboxNotifier } from '#adapters/outbox';
 import { NotFoundError } from '#core/errors';
-import { type IssueMetadata, lineageMarker } from '#core/issue-body';
+import { lineageMarker } from '#core/issue-body';
 import type { Clock, IssueDraft } from '#core/ports';
+import { sampleDraft } from './support/samples.ts';
 
 let dir: string;
 const clock: Clock = { now: () => new Date('2026-11-22T14:40:00.000Z') };
@@ -20,32 +21,13 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function draft(lineageId: string, generation = 1): IssueDraft {
-  const metadata: IssueMetadata = {
-    lineageId,
-    signalSource: 'cloudwatch-alarm',
-    alarmName: 'checkout-5xx-rate',
-    onset: '2026-11-22T14:02:00.000Z',
-    breadth: 0.3,
-    tenantsAffected: 12,
-    tenantsActive: 40,
-    confidence: 0.82,
-    attribution: 'platform-deploy',
-    tier: 1,
-    priority: 'P1',
-    kind: 'issue',
+/** A draft as the outbox files it: titled without the lineage, summarised in one word. */
+const draft = (lineageId: string, generation = 1): IssueDraft =>
+  sampleDraft(lineageId, {
     generation,
-    prodloopVersion: 1,
-  };
-  return {
-    lineageId,
-    kind: 'issue',
-    title: `[prodloop] checkout-5xx-rate: ErrorRate 4.1× baseline since 14:02 UTC`,
-    body: `Summary.\n\n${lineageMarker(lineageId)}\n\`\`\`json prodloop-metadata\n${JSON.stringify(metadata)}\n\`\`\`\n`,
-    labels: ['prodloop', 'agent-ready', 'priority:P1', 'tier:1'],
-    assignees: [],
-  };
-}
+    title: '[prodloop] checkout-5xx-rate: ErrorRate 4.1× baseline since 14:02 UTC',
+    summary: 'Summary.',
+  });
 
 test('filing twice for one lineage returns the first outbox issue', async () => {
   const outbox = new OutboxIssueTracker(dir, clock);

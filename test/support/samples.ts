@@ -1,5 +1,7 @@
 /** Sample domain records for tests: one lineage of the checkout service, overridden where a test needs. */
+import { type IssueMetadata, lineageMarker } from '#core/issue-body';
 import { type Lineage, lineage } from '#core/lineage';
+import type { IssueDraft } from '#core/ports';
 import type { MetricRef } from '#core/signals';
 
 /** A lineage just opened by the `checkout-5xx-rate` alarm, triaging, with no issue yet. */
@@ -61,4 +63,40 @@ export function triagingLineage(o: { lineageId: string; alarmName: string; at: s
     budgetUsd: 50,
     version: 0,
   });
+}
+
+/** The machine-readable block of the sample lineage's issue (its alarm, onset and triage numbers). */
+export function sampleMetadata(lineageId: string, options: { generation?: number; kind?: IssueDraft['kind'] } = {}): IssueMetadata {
+  return {
+    lineageId,
+    signalSource: 'cloudwatch-alarm',
+    alarmName: 'checkout-5xx-rate',
+    onset: '2026-11-22T14:02:00.000Z',
+    breadth: 0.3,
+    tenantsAffected: 12,
+    tenantsActive: 40,
+    confidence: 0.82,
+    attribution: 'platform-deploy',
+    tier: 1,
+    priority: 'P1',
+    kind: options.kind ?? 'issue',
+    generation: options.generation ?? 1,
+    prodloopVersion: 1,
+  };
+}
+
+/** An issue draft for `lineageId`: a one-line summary, the lineage marker and the metadata block. */
+export function sampleDraft(
+  lineageId: string,
+  options: { generation?: number; kind?: IssueDraft['kind']; title?: string; summary?: string } = {},
+): IssueDraft {
+  const metadata = sampleMetadata(lineageId, options);
+  return {
+    lineageId,
+    kind: metadata.kind,
+    title: options.title ?? `[prodloop] checkout-5xx-rate: ErrorRate 4.1× baseline since 14:02 UTC (${lineageId})`,
+    body: `${options.summary ?? `Summary for ${lineageId}.`}\n\n${lineageMarker(lineageId)}\n\`\`\`json prodloop-metadata\n${JSON.stringify(metadata, null, 2)}\n\`\`\`\n`,
+    labels: ['prodloop', 'agent-ready', 'priority:P1', 'tier:1'],
+    assignees: [],
+  };
 }
