@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { renderEscalation, toSnsSubject } from '#core/escalation';
-import { type Decision, decision, type Lineage, type Verdict } from '#core/lineage';
-import { sampleLineage as checkoutLineage } from './support/samples.ts';
+import type { Decision, Lineage, Verdict } from '#core/lineage';
+import { sampleLineage as checkoutLineage, sampleDecision } from './support/samples.ts';
 
 /** A lineage two generations in, validating its third fix, with issue #7. */
 const sampleLineage = (overrides: Partial<Lineage> = {}): Lineage =>
@@ -17,25 +17,7 @@ const sampleLineage = (overrides: Partial<Lineage> = {}): Lineage =>
     ...overrides,
   });
 
-const triage: Decision = decision.parse({
-  kind: 'actionable',
-  tier: 1,
-  priority: 'P1',
-  confidence: 0.82,
-  attribution: 'platform-deploy',
-  reasons: ['signal-to-noise 12.4 is above 3'],
-  evidence: {
-    baseline: { from: '2026-11-22T12:00:00.000Z', to: '2026-11-22T13:55:00.000Z', mean: 0.012, stddev: 0.003, points: 115 },
-    current: { from: '2026-11-22T14:02:00.000Z', to: '2026-11-22T14:37:00.000Z', mean: 0.0492, stddev: 0.006, points: 35 },
-    onset: '2026-11-22T14:02:00.000Z',
-    durationMinutes: 35,
-    signalToNoise: 12.4,
-    ratio: 4.1,
-    tenantsAffected: 12,
-    tenantsActive: 40,
-    breadth: 0.3,
-  },
-});
+const triage: Decision = sampleDecision();
 
 const unchanged: Verdict = {
   kind: 'unchanged',

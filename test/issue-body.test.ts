@@ -8,55 +8,13 @@ import {
   renderIssue,
   renderVerdictComment,
 } from '#core/issue-body';
-import { type Decision, decision, type Verdict } from '#core/lineage';
-import { sampleLineage, sampleMetadata } from './support/samples.ts';
+import type { Verdict } from '#core/lineage';
+import { sampleDecision, sampleLineage, sampleMetadata } from './support/samples.ts';
 
 const config = {
   githubRepository: 'acme/shop',
   handoff: { labels: ['prodloop', 'agent-ready'], assignees: ['octo-fixer'] },
 };
-
-function sampleDecision(overrides: Partial<Decision> = {}): Decision {
-  return decision.parse({
-    kind: 'actionable',
-    tier: 1,
-    priority: 'P1',
-    confidence: 0.82,
-    attribution: 'platform-deploy',
-    reasons: ['signal-to-noise 12.4 is above 3', 'breadth 30% is above 5%', 'deploy d-42 finished 22 min before the onset'],
-    evidence: {
-      baseline: { from: '2026-11-22T12:00:00.000Z', to: '2026-11-22T13:55:00.000Z', mean: 0.012, stddev: 0.003, points: 115 },
-      current: { from: '2026-11-22T14:02:00.000Z', to: '2026-11-22T14:37:00.000Z', mean: 0.0492, stddev: 0.006, points: 35 },
-      onset: '2026-11-22T14:02:00.000Z',
-      durationMinutes: 35,
-      signalToNoise: 12.4,
-      ratio: 4.1,
-      tenantsAffected: 12,
-      tenantsActive: 40,
-      breadth: 0.3,
-      suspectDeploys: [
-        {
-          kind: 'deploy',
-          source: 'codedeploy',
-          deployId: 'd-42',
-          service: 'checkout',
-          status: 'succeeded',
-          at: '2026-11-22T13:40:00.000Z',
-          commitSha: 'a'.repeat(40),
-          previousSha: 'b'.repeat(40),
-          prNumbers: [118, 121],
-          changedPaths: ['services/checkout/src/pay.ts'],
-          recordedAt: '2026-11-22T13:40:05.000Z',
-        },
-      ],
-      candidates: [
-        { cause: 'external-dependency', confidence: 0.1, why: 'no provider health events' },
-        { cause: 'platform-deploy', confidence: 0.82, why: 'd-42 changed services/checkout 22 min before the onset', deployId: 'd-42' },
-      ],
-    },
-    ...overrides,
-  });
-}
 
 const verdict: Verdict = {
   kind: 'unchanged',

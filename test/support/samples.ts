@@ -1,6 +1,6 @@
 /** Sample domain records for tests: one lineage of the checkout service, overridden where a test needs. */
 import { type IssueMetadata, lineageMarker } from '#core/issue-body';
-import { type Lineage, lineage } from '#core/lineage';
+import { type Decision, decision, type Lineage, lineage } from '#core/lineage';
 import type { IssueDraft } from '#core/ports';
 import type { MetricRef } from '#core/signals';
 
@@ -99,4 +99,47 @@ export function sampleDraft(
     labels: ['prodloop', 'agent-ready', 'priority:P1', 'tier:1'],
     assignees: [],
   };
+}
+
+/** Triage's decision on the sample lineage: actionable, tier 1, a 4.1× shift since 14:02, blamed on deploy d-42. */
+export function sampleDecision(overrides: Partial<Decision> = {}): Decision {
+  return decision.parse({
+    kind: 'actionable',
+    tier: 1,
+    priority: 'P1',
+    confidence: 0.82,
+    attribution: 'platform-deploy',
+    reasons: ['signal-to-noise 12.4 is above 3', 'breadth 30% is above 5%', 'deploy d-42 finished 22 min before the onset'],
+    evidence: {
+      baseline: { from: '2026-11-22T12:00:00.000Z', to: '2026-11-22T13:55:00.000Z', mean: 0.012, stddev: 0.003, points: 115 },
+      current: { from: '2026-11-22T14:02:00.000Z', to: '2026-11-22T14:37:00.000Z', mean: 0.0492, stddev: 0.006, points: 35 },
+      onset: '2026-11-22T14:02:00.000Z',
+      durationMinutes: 35,
+      signalToNoise: 12.4,
+      ratio: 4.1,
+      tenantsAffected: 12,
+      tenantsActive: 40,
+      breadth: 0.3,
+      suspectDeploys: [
+        {
+          kind: 'deploy',
+          source: 'codedeploy',
+          deployId: 'd-42',
+          service: 'checkout',
+          status: 'succeeded',
+          at: '2026-11-22T13:40:00.000Z',
+          commitSha: 'a'.repeat(40),
+          previousSha: 'b'.repeat(40),
+          prNumbers: [118, 121],
+          changedPaths: ['services/checkout/src/pay.ts'],
+          recordedAt: '2026-11-22T13:40:05.000Z',
+        },
+      ],
+      candidates: [
+        { cause: 'external-dependency', confidence: 0.1, why: 'no provider health events' },
+        { cause: 'platform-deploy', confidence: 0.82, why: 'd-42 changed services/checkout 22 min before the onset', deployId: 'd-42' },
+      ],
+    },
+    ...overrides,
+  });
 }
