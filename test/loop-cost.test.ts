@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { SFNClient } from '@aws-sdk/client-sfn';
 import { StepFunctionsLoop } from '#adapters/sfn-loop';
 import { parseConfig } from '#core/config';
 import { parseCostEvent } from '#core/cost';
@@ -14,6 +13,7 @@ import { costReportedEvent } from '../bin/local/run.ts';
 import { localDefaultConfig } from '../bin/local/scenario.ts';
 import { makeRecordCost } from '../lambdas/record-cost/app.ts';
 import { type TestStore, testStore } from './support/dynamodb.ts';
+import { recordingSfnClient } from './support/sfn.ts';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const T0 = new Date('2026-03-02T10:00:00Z');
@@ -55,13 +55,7 @@ async function waitingLineage(budgetUsd: number, issue: number): Promise<string>
 }
 
 function world() {
-  const sent: { command: string; input: Record<string, unknown> }[] = [];
-  const client = {
-    send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
-      sent.push({ command: command.constructor.name, input: command.input });
-      return {};
-    },
-  } as unknown as SFNClient;
+  const { client, sent } = recordingSfnClient();
   const parked: string[] = [];
   const record = makeRecordCost({
     config: parseConfig(localDefaultConfig),

@@ -20,22 +20,13 @@ import { localDefaultConfig } from '../bin/local/scenario.ts';
 import { makeRecordDeploy } from '../lambdas/record-deploy/app.ts';
 import { type TestStore, testStore } from './support/dynamodb.ts';
 import { type GitHubServer, startGitHubServer } from './support/github-server.ts';
+import { recordingSfnClient } from './support/sfn.ts';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const T0 = new Date('2026-03-02T09:15:00Z');
 const config = parseConfig(localDefaultConfig);
 
-/** An SFN client that records what it was sent. */
-function sfnClient() {
-  const sent: { command: string; input: Record<string, unknown> }[] = [];
-  const client = {
-    send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
-      sent.push({ command: command.constructor.name, input: command.input });
-      return {};
-    },
-  } as unknown as SFNClient;
-  return { client, sent };
-}
+const sfnClient = recordingSfnClient;
 
 let github: GitHubServer;
 let t: TestStore;

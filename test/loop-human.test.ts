@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { SFNClient } from '@aws-sdk/client-sfn';
 import { StepFunctionsWorkflow } from '#adapters/sfn';
 import { liftLock, resetBudget } from '../lambdas/lineage/human.ts';
 import { type TestStore, testStore } from './support/dynamodb.ts';
+import { recordingSfnClient } from './support/sfn.ts';
 
 const T0 = '2026-03-02T10:00:00.000Z';
 
@@ -19,13 +19,7 @@ before(async () => {
 after(() => t.client.destroy());
 
 function sfn() {
-  const sent: { command: string; input: Record<string, unknown> }[] = [];
-  const client = {
-    send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
-      sent.push({ command: command.constructor.name, input: command.input });
-      return {};
-    },
-  } as unknown as SFNClient;
+  const { client, sent } = recordingSfnClient();
   return { workflow: new StepFunctionsWorkflow(client, 'unused'), sent };
 }
 
