@@ -13,6 +13,7 @@ import { costReportedEvent } from '../bin/local/run.ts';
 import { localDefaultConfig } from '../bin/local/scenario.ts';
 import { makeRecordCost } from '../lambdas/record-cost/app.ts';
 import { type TestStore, testStore } from './support/dynamodb.ts';
+import { sampleAlarm } from './support/samples.ts';
 import { recordingSfnClient } from './support/sfn.ts';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -28,18 +29,7 @@ async function waitingLineage(budgetUsd: number, issue: number): Promise<string>
   const id = `lin-cost${issue}${Date.now().toString(36)}`;
   await t.store.openLineage({
     lineageId: id,
-    signal: {
-      kind: 'alarm',
-      source: 'eventbridge',
-      alarmName: 'prod-checkout-5xx',
-      state: 'ALARM',
-      reason: '',
-      at: T0.toISOString(),
-      variant: 'single-metric',
-      metrics: [],
-      childAlarms: [],
-      fingerprint: `fp-${id}`,
-    },
+    signal: sampleAlarm({ alarmName: 'prod-checkout-5xx', at: T0.toISOString(), fingerprint: `fp-${id}` }),
     service: 'checkout',
     codePaths: ['services/checkout/**'],
     budgetUsd,

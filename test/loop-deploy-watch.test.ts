@@ -19,6 +19,7 @@ import { makeDeployWatch } from '../lambdas/deploy-watch/app.ts';
 import { makeEscalate } from '../lambdas/escalate/app.ts';
 import { makeLineage } from '../lambdas/lineage/app.ts';
 import { type TestStore, testStore } from './support/dynamodb.ts';
+import { sampleAlarm } from './support/samples.ts';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const DEPLOY_AT = new Date('2026-03-02T10:00:00Z');
@@ -263,18 +264,7 @@ describe('the andon cord of a deploy watch', () => {
       const id = `lin-${name}${Date.now().toString(36)}`;
       await t.store.openLineage({
         lineageId: id,
-        signal: {
-          kind: 'alarm',
-          source: 'eventbridge',
-          alarmName: `prod-checkout-${name}`,
-          state: 'ALARM',
-          reason: '',
-          at: DEPLOY_AT.toISOString(),
-          variant: 'single-metric',
-          metrics: [],
-          childAlarms: [],
-          fingerprint: `fp-${id}`,
-        },
+        signal: sampleAlarm({ alarmName: `prod-checkout-${name}`, at: DEPLOY_AT.toISOString(), fingerprint: `fp-${id}` }),
         service: 'checkout',
         codePaths: ['services/checkout/**'],
         budgetUsd: 50,

@@ -20,6 +20,7 @@ import { localDefaultConfig } from '../bin/local/scenario.ts';
 import { makeRecordDeploy } from '../lambdas/record-deploy/app.ts';
 import { type TestStore, testStore } from './support/dynamodb.ts';
 import { type GitHubServer, startGitHubServer } from './support/github-server.ts';
+import { sampleAlarm } from './support/samples.ts';
 import { recordingSfnClient } from './support/sfn.ts';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -90,18 +91,12 @@ async function twoWaitingLineages(store = t.store) {
     const id = `lin-${metric.toLowerCase()}${Date.now().toString(36)}`;
     await store.openLineage({
       lineageId: id,
-      signal: {
-        kind: 'alarm',
-        source: 'eventbridge',
+      signal: sampleAlarm({
         alarmName: `prod-checkout-${metric}`,
-        state: 'ALARM',
-        reason: '',
         at: T0.toISOString(),
-        variant: 'single-metric',
-        metrics: [{ namespace: 'Shop/Checkout', metricName: metric, dimensions: { Service: 'checkout' } }],
-        childAlarms: [],
         fingerprint: `fp-${id}`,
-      },
+        metrics: [{ namespace: 'Shop/Checkout', metricName: metric, dimensions: { Service: 'checkout' } }],
+      }),
       service: 'checkout',
       codePaths: ['services/checkout/**'],
       budgetUsd: 50,

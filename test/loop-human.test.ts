@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { StepFunctionsWorkflow } from '#adapters/sfn';
 import { liftLock, resetBudget } from '../lambdas/lineage/human.ts';
 import { type TestStore, testStore } from './support/dynamodb.ts';
+import { sampleAlarm } from './support/samples.ts';
 import { recordingSfnClient } from './support/sfn.ts';
 
 const T0 = '2026-03-02T10:00:00.000Z';
@@ -28,18 +29,7 @@ async function halted(reason: 'iteration-cap' | 'budget-spent' | 'andon', name: 
   const id = `lin-${name}${Date.now().toString(36)}`;
   await t.store.openLineage({
     lineageId: id,
-    signal: {
-      kind: 'alarm',
-      source: 'eventbridge',
-      alarmName: `prod-checkout-${name}`,
-      state: 'ALARM',
-      reason: '',
-      at: T0,
-      variant: 'single-metric',
-      metrics: [],
-      childAlarms: [],
-      fingerprint: `fp-${id}`,
-    },
+    signal: sampleAlarm({ alarmName: `prod-checkout-${name}`, at: T0, fingerprint: `fp-${id}` }),
     service: 'checkout',
     codePaths: [`services/${name}/**`],
     budgetUsd: 10,

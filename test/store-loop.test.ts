@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { ConflictError } from '#core/errors';
 import type { DeploySignal } from '#core/signals';
 import { type TestStore, testStore } from './support/dynamodb.ts';
+import { sampleAlarm } from './support/samples.ts';
 
 const T0 = '2025-03-01T10:00:00.000Z';
 const at = (minutes: number) => new Date(Date.parse(T0) + minutes * 60_000).toISOString();
@@ -39,18 +40,12 @@ async function waiting(token = `token-${randomUUID()}`): Promise<{ id: string; t
   const id = `lin-${randomUUID().slice(0, 8)}`;
   await t.store.openLineage({
     lineageId: id,
-    signal: {
-      kind: 'alarm',
-      source: 'eventbridge',
+    signal: sampleAlarm({
       alarmName: 'prod-checkout-5xx',
-      state: 'ALARM',
-      reason: '',
       at: T0,
-      variant: 'single-metric',
-      metrics: [{ namespace: 'Shop/Checkout', metricName: 'Errors5xx', dimensions: { Service: 'checkout' } }],
-      childAlarms: [],
       fingerprint: `fp-${id}`,
-    },
+      metrics: [{ namespace: 'Shop/Checkout', metricName: 'Errors5xx', dimensions: { Service: 'checkout' } }],
+    }),
     service: 'checkout',
     codePaths: ['services/checkout/**'],
     budgetUsd: 20,

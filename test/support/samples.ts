@@ -2,7 +2,7 @@
 import { type IssueMetadata, lineageMarker } from '#core/issue-body';
 import { type Decision, decision, type Lineage, lineage } from '#core/lineage';
 import type { IssueDraft } from '#core/ports';
-import type { MetricRef } from '#core/signals';
+import type { AlarmSignal, MetricRef } from '#core/signals';
 
 /** A lineage just opened by the `checkout-5xx-rate` alarm, triaging, with no issue yet. */
 export function sampleLineage(overrides: Partial<Lineage> = {}): Lineage {
@@ -142,4 +142,20 @@ export function sampleDecision(overrides: Partial<Decision> = {}): Decision {
     },
     ...overrides,
   });
+}
+
+/** A single-metric alarm in ALARM, as ingest parses it from EventBridge. */
+export function sampleAlarm(o: { alarmName: string; at: string; fingerprint: string; metrics?: MetricRef[] }): AlarmSignal {
+  return {
+    kind: 'alarm',
+    source: 'eventbridge',
+    alarmName: o.alarmName,
+    state: 'ALARM',
+    reason: '',
+    at: o.at,
+    variant: 'single-metric',
+    metrics: o.metrics ?? [],
+    childAlarms: [],
+    fingerprint: o.fingerprint,
+  };
 }
