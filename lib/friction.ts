@@ -4,7 +4,6 @@
  * transcripts, the optional model judge, the report); one alarm per friction kind on its daily rate,
  * named with a watched prefix so a crossing opens a lineage like any other signal.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Annotations, ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
@@ -13,7 +12,6 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
 import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -33,7 +31,7 @@ import { frictionAlarmName, SUMMARIES } from '#core/friction/run';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 import { type FunctionName, type LogLevel, ProdloopFunction, projectRoot } from './function.ts';
 import type { GithubAccess } from './github-access.ts';
-import { placeholdersIn } from './lineage-loop.ts';
+import { allowInvoking, checkPlaceholders } from './lineage-loop.ts';
 import { acknowledge, nagRef } from './nag.ts';
 
 /** The friction workflow's functions, one folder each under `lambdas/`. */
@@ -212,13 +210,7 @@ export class FrictionSignals extends Construct {
       FrictionReportFunctionArn: report.function.functionArn,
       TranscriptBucketName: this.bucket.bucketName,
     };
-    const placeholders = placeholdersIn(readFileSync(definitionFile, 'utf8'));
-    const unfilled = placeholders.filter((p) => !(p in substitutions));
-    const unused = Object.keys(substitutions).filter((s) => !placeholders.includes(s));
-    if (unfilled.length > 0 || unused.length > 0)
-      throw new Error(
-        `${definitionFile} and the friction workflow disagree: unfilled ${unfilled.join(', ') || 'none'}; unused ${unused.join(', ') || 'none'}`,
-      );
+    checkPlaceholders(definitionFile, Object.keys(substitutions), 'the friction workflow');
 
     const logGroup = new LogGroup(this, 'WorkflowLogs', {
       logGroupName: `/aws/vendedlogs/states/${stack.stackName}-friction`,
@@ -234,21 +226,7 @@ export class FrictionSignals extends Construct {
       tracingEnabled: true,
       timeout: Duration.hours(23),
     });
-    const role = this.stateMachine.role;
-    const defaultPolicy = role.node.findChild('DefaultPolicy');
-    for (const f of Object.values(this.functions)) {
-      f.function.grantInvoke(this.stateMachine);
-      acknowledge(
-        defaultPolicy,
-        `AwsSolutions-IAM5[Resource::${nagRef(f.function.node.defaultChild as CfnFunction, 'Arn')}:*]`,
-        'lambda:InvokeFunction on the function ARN plus ":*" (its versions and aliases), as grantInvoke generates; the function is one the definition names.',
-      );
-    }
-    acknowledge(
-      defaultPolicy,
-      'AwsSolutions-IAM5[Resource::*]',
-      'Log delivery to CloudWatch Logs (logs:CreateLogDelivery and friends) and X-Ray tracing support no resource-level permissions; Step Functions documents Resource "*" for both.',
-    );
+    allowInvoking(this.stateMachine, Object.values(this.functions));
     // The Distributed Map: its reader lists the bucket, its writer writes the result manifest, and it
     // runs child executions of this state machine. In a policy of its own: the state machine's ARN in
     // its default policy would be a dependency cycle.
@@ -267,7 +245,7 @@ export class FrictionSignals extends Construct {
     });
     const distributed = new Policy(this, 'DistributedMapPolicy', {
       statements: [mapPolicy, childPolicy, listPolicy, resultPolicy],
-      roles: [role],
+      roles: [this.stateMachine.role],
     });
     acknowledge(
       distributed,

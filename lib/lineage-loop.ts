@@ -89,7 +89,7 @@ export class LoopStateMachine extends Construct {
     const functions = Object.entries(props.functions);
 
     const substitutions = Object.fromEntries(functions.map(([name, fn]) => [placeholderFor(name), fn.function.functionArn]));
-    checkPlaceholders(definitionFile, Object.keys(substitutions));
+    checkPlaceholders(definitionFile, Object.keys(substitutions), `the ${props.name} state machine`);
 
     this.logGroup = new LogGroup(this, 'Logs', {
       // Step Functions writes through CloudWatch vended logs; names under this prefix keep the
@@ -108,20 +108,9 @@ export class LoopStateMachine extends Construct {
       tracingEnabled: true,
     });
 
-    // The role may invoke exactly the functions the definition names, nothing else.
-    const policy = this.stateMachine.role.node.findChild('DefaultPolicy');
-    for (const [, fn] of functions) {
-      fn.function.grantInvoke(this.stateMachine);
-      acknowledge(
-        policy,
-        `AwsSolutions-IAM5[Resource::${nagRef(fn.function.node.defaultChild as CfnFunction, 'Arn')}:*]`,
-        'lambda:InvokeFunction on the function ARN plus ":*" (its versions and aliases), as grantInvoke generates; the function is one the definition names.',
-      );
-    }
-    acknowledge(
-      policy,
-      'AwsSolutions-IAM5[Resource::*]',
-      'Log delivery to CloudWatch Logs (logs:CreateLogDelivery and friends) and X-Ray tracing support no resource-level permissions; Step Functions documents Resource "*" for both.',
+    allowInvoking(
+      this.stateMachine,
+      functions.map(([, fn]) => fn),
     );
 
     const topicAction = new SnsAction(props.alarmTopic);
@@ -187,14 +176,35 @@ export class LineageLoop extends LoopStateMachine {
   }
 }
 
+/**
+ * The state machine's role may invoke exactly the functions its definition names, nothing else; with
+ * the cdk-nag acknowledgements of what grantInvoke and logging/tracing generate.
+ */
+export function allowInvoking(stateMachine: StateMachine, functions: Iterable<ProdloopFunction>): void {
+  const policy = stateMachine.role.node.findChild('DefaultPolicy');
+  for (const fn of functions) {
+    fn.function.grantInvoke(stateMachine);
+    acknowledge(
+      policy,
+      `AwsSolutions-IAM5[Resource::${nagRef(fn.function.node.defaultChild as CfnFunction, 'Arn')}:*]`,
+      'lambda:InvokeFunction on the function ARN plus ":*" (its versions and aliases), as grantInvoke generates; the function is one the definition names.',
+    );
+  }
+  acknowledge(
+    policy,
+    'AwsSolutions-IAM5[Resource::*]',
+    'Log delivery to CloudWatch Logs (logs:CreateLogDelivery and friends) and X-Ray tracing support no resource-level permissions; Step Functions documents Resource "*" for both.',
+  );
+}
+
 /** Synth fails when the definition and the substitutions disagree: an unfilled placeholder deploys broken. */
-export function checkPlaceholders(definitionFile: string, substituted: readonly string[]): void {
+export function checkPlaceholders(definitionFile: string, substituted: readonly string[], workflow: string): void {
   const placeholders = placeholdersIn(readFileSync(definitionFile, 'utf8'));
   const unfilled = placeholders.filter((p) => !substituted.includes(p));
   const unused = substituted.filter((s) => !placeholders.includes(s));
   if (unfilled.length > 0 || unused.length > 0) {
     throw new Error(
-      `${definitionFile} and the lineage loop disagree:` +
+      `${definitionFile} and ${workflow} disagree:` +
         (unfilled.length > 0 ? ` placeholders without a substitution: ${unfilled.join(', ')};` : '') +
         (unused.length > 0 ? ` substitutions the definition never uses: ${unused.join(', ')};` : ''),
     );
