@@ -494,33 +494,8 @@ export function observations(kind: SignalKind, points: readonly Point[], traffic
 function summaryBaseline(kind: SignalKind, stats: Evidence['baseline']): { model: BaselineModel; reference: Observation[] } {
   const n = Math.max(stats.points, 1);
   const m = Math.max(stats.mean, 1e-9);
-  if (kind === 'level') {
-    const scale = Math.max(stats.stddev / m, 0.005);
-    const width = Math.max(3 * scale, Math.log(1.25));
-    const quantiles = Array.from({ length: n }, (_, i) => scale * normalQuantile((i + 0.5) / n));
-    const model: BaselineModel = {
-      kind,
-      end: 0,
-      spanMinutes: n,
-      periodMinutes: 1,
-      trendPerHour: 0,
-      seasonal: false,
-      logLevel: () => Math.log(m),
-      dispersion: 1,
-      offset: 0,
-      scale,
-      clipWidth: width,
-      longRunVariance: Math.max(scale * scale, (width * width) / (2 * Math.log(100 / 0.2))),
-      design: () => [1],
-      covariance: [[0]],
-      references: [],
-      referenceMinutes: n,
-      residuals: quantiles,
-      points: n,
-    };
-    return { model, reference: quantiles.map((q) => ({ t: 0, value: m * Math.exp(q) })) };
-  }
-  const model: BaselineModel = {
+  // A flat level at the summary's mean: no trend, no daily profile, no estimation error.
+  const flat = {
     kind,
     end: 0,
     spanMinutes: n,
@@ -528,17 +503,34 @@ function summaryBaseline(kind: SignalKind, stats: Evidence['baseline']): { model
     trendPerHour: 0,
     seasonal: false,
     logLevel: () => Math.log(m),
-    dispersion: Math.max(1, (stats.stddev * stats.stddev) / m),
     offset: 0,
-    scale: 0,
-    clipWidth: 0,
-    longRunVariance: 0,
     design: () => [1],
     covariance: [[0]],
     references: [],
     referenceMinutes: n,
-    residuals: [],
     points: n,
+  };
+  if (kind === 'level') {
+    const scale = Math.max(stats.stddev / m, 0.005);
+    const width = Math.max(3 * scale, Math.log(1.25));
+    const quantiles = Array.from({ length: n }, (_, i) => scale * normalQuantile((i + 0.5) / n));
+    const model: BaselineModel = {
+      ...flat,
+      dispersion: 1,
+      scale,
+      clipWidth: width,
+      longRunVariance: Math.max(scale * scale, (width * width) / (2 * Math.log(100 / 0.2))),
+      residuals: quantiles,
+    };
+    return { model, reference: quantiles.map((q) => ({ t: 0, value: m * Math.exp(q) })) };
+  }
+  const model: BaselineModel = {
+    ...flat,
+    dispersion: Math.max(1, (stats.stddev * stats.stddev) / m),
+    scale: 0,
+    clipWidth: 0,
+    longRunVariance: 0,
+    residuals: [],
   };
   return { model, reference: Array.from({ length: n }, () => ({ t: 0, value: m })) };
 }
