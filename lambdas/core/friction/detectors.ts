@@ -380,43 +380,33 @@ const PERSISTS =
 const WRONG =
   /\b((not|isn'?t) what i (asked|wanted|said|meant)|(that'?s|this is|thats|you'?re) (wrong|incorrect|not right)|you (broke|ruined|deleted|ignored)|why (did|would) you)\b/i;
 
+/** Cues of an escalating tone, each with its weight, in the order the citation names them. */
+const TONE_CUES: readonly { readonly weight: number; readonly signal: string; readonly test: (prose: string) => boolean }[] = [
+  { weight: 2, signal: 'profanity', test: (prose) => PROFANITY.test(prose) },
+  {
+    weight: 2,
+    signal: 'shouting in capitals',
+    test: (prose) => {
+      const caps = (prose.match(/\b[A-Z]{3,}\b/g) ?? []).filter((w) => !ACRONYMS.has(w));
+      return caps.length >= 2 && caps.length * 3 >= (prose.match(/\b[A-Za-z]{3,}\b/g) ?? []).length * 0.5;
+    },
+  },
+  { weight: 1, signal: 'repeated exclamation or question marks', test: (prose) => /(!{2,}|\?{2,}|\?!|!\?)/.test(prose) },
+  { weight: 2, signal: 'reminders of earlier instructions', test: (prose) => REMINDER.test(prose) },
+  { weight: 2, signal: 'telling the coding agent to stop', test: (prose) => STOP.test(prose) },
+  { weight: 1, signal: 'reports that the problem persisted', test: (prose) => PERSISTS.test(prose) },
+  { weight: 1, signal: 'statements that the result was wrong', test: (prose) => WRONG.test(prose) },
+];
+
 export function escalationTone(view: SessionView): Moment[] {
   const moments: Moment[] = [];
   view.events.forEach((e, i) => {
     if (e.type !== 'user' || !isRequest(e)) return;
     const prose = proseLines(requestPart(e.text)).join('\n');
     if (!prose) return;
-    const signals: string[] = [];
-    let score = 0;
-    if (PROFANITY.test(prose)) {
-      score += 2;
-      signals.push('profanity');
-    }
-    const caps = (prose.match(/\b[A-Z]{3,}\b/g) ?? []).filter((w) => !ACRONYMS.has(w));
-    if (caps.length >= 2 && caps.length * 3 >= (prose.match(/\b[A-Za-z]{3,}\b/g) ?? []).length * 0.5) {
-      score += 2;
-      signals.push('shouting in capitals');
-    }
-    if (/(!{2,}|\?{2,}|\?!|!\?)/.test(prose)) {
-      score += 1;
-      signals.push('repeated exclamation or question marks');
-    }
-    if (REMINDER.test(prose)) {
-      score += 2;
-      signals.push('reminders of earlier instructions');
-    }
-    if (STOP.test(prose)) {
-      score += 2;
-      signals.push('telling the coding agent to stop');
-    }
-    if (PERSISTS.test(prose)) {
-      score += 1;
-      signals.push('reports that the problem persisted');
-    }
-    if (WRONG.test(prose)) {
-      score += 1;
-      signals.push('statements that the result was wrong');
-    }
+    const cues = TONE_CUES.filter((c) => c.test(prose));
+    const signals = cues.map((c) => c.signal);
+    const score = cues.reduce((sum, c) => sum + c.weight, 0);
     if (score < 2) return;
     moments.push({
       kind: 'escalation-tone',
