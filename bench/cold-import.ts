@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { localDefaultConfig } from '../bin/local/scenario.ts';
-import { parseConfig } from '../lambdas/core/config.ts';
+import { parseConfig } from '../lambdas/domain/config/config.ts';
 
 const probe = fileURLToPath(new URL('./import-probe.mjs', import.meta.url));
 const MARKER = '@@import-probe ';

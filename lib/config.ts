@@ -4,8 +4,8 @@
  */
 
 import type { Construct } from 'constructs';
-import { type ProdloopConfig, parseConfig } from '#core/config';
-import { ConfigError } from '#core/errors';
+import { type ProdloopConfig, parseConfig } from '#domain/config/config';
+import { ConfigError } from '#domain/shared/errors';
 
 /** The context key prodloop reads its configuration from. */
 export const CONFIG_CONTEXT_KEY = 'prodloop';

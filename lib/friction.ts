@@ -23,11 +23,11 @@ import {
   StateMachineType,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { ProdloopConfig } from '#core/config';
-import { FRICTION_KINDS, type FrictionConfig, type FrictionKind, frictionSettings, thresholdFor } from '#core/friction/config';
-import { FRICTION_ENV } from '#core/friction/env';
-import { FRICTION_NAMESPACE, KIND_DIMENSION, RATE_METRIC, RATE_STATISTIC } from '#core/friction/metrics';
-import { frictionAlarmName, SUMMARIES } from '#core/friction/run';
+import type { ProdloopConfig } from '#domain/config/config';
+import { FRICTION_ENV } from '#friction/adapters/env';
+import { FRICTION_KINDS, type FrictionConfig, type FrictionKind, frictionSettings, thresholdFor } from '#friction/domain/config';
+import { FRICTION_NAMESPACE, KIND_DIMENSION, RATE_METRIC, RATE_STATISTIC } from '#friction/domain/metrics';
+import { frictionAlarmName, SUMMARIES } from '#friction/domain/run';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 import { type FunctionName, type LogLevel, ProdloopFunction, projectRoot } from './function.ts';
 import type { GithubAccess } from './github-access.ts';

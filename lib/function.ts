@@ -16,7 +16,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { ProdloopConfig } from '#core/config';
+import type { ProdloopConfig } from '#domain/config/config';
 import { serializeConfig } from './config.ts';
 import { acknowledge, nagRef } from './nag.ts';
 

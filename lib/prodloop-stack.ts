@@ -6,7 +6,7 @@
 import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import type { ProdloopConfig } from '#core/config';
+import type { ProdloopConfig } from '#domain/config/config';
 import { configFromContext, validateConfig } from './config.ts';
 import { DeployWatch } from './deploy-watch.ts';
 import { EscalationChannel } from './escalation.ts';

@@ -24,7 +24,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { ProdloopConfig } from '#core/config';
+import type { ProdloopConfig } from '#domain/config/config';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 import { EncryptedTopic } from './encrypted-topic.ts';
 import type { ProdloopFunction } from './function.ts';

@@ -7,7 +7,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { tableSchema } from '#adapters/table-schema';
+import { tableSchema } from '#adapters/dynamodb/table-schema';
 
 export interface LineageTableProps {
   /**

@@ -5,13 +5,13 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { CloudWatchAlarmTags } from '#adapters/cloudwatch';
-import { parseConfig } from '#core/config';
-import { TransientError } from '#core/errors';
-import type { AlarmTags } from '#core/ports';
+import { CloudWatchAlarmTags } from '#adapters/aws/cloudwatch';
+import { parseConfig } from '#domain/config/config';
+import { TransientError } from '#domain/shared/errors';
+import type { AlarmTags } from '#ports/ports';
 import { alarmEvent } from '../bin/local/run.ts';
 import { loadScenario, localDefaultConfig } from '../bin/local/scenario.ts';
-import { makeIngestAlarm } from '../lambdas/ingest-alarm/app.ts';
+import { makeIngestAlarm } from '../lambdas/app/open-lineage.ts';
 import { testStore } from './support/dynamodb.ts';
 
 const silent = { info() {}, warn() {}, error() {} };

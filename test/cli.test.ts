@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import type { Lineage } from '#core/lineage';
+import type { Lineage } from '#domain/lineage/lineage';
 import { main } from '../bin/cli.ts';
 import { renderStatus } from '../bin/local/render.ts';
 import { sampleLineage } from './support/samples.ts';

@@ -9,11 +9,11 @@ import { describe, test } from 'node:test';
 import { CloudFormationServiceException } from '@aws-sdk/client-cloudformation';
 import { DeploymentDoesNotExistException, ThrottlingException } from '@aws-sdk/client-codedeploy';
 import { AccessDeniedException, ServerException } from '@aws-sdk/client-ecs';
-import { AwsDeployVersions } from '#adapters/deploy-versions';
-import { parseDeployEvent } from '#core/deploy';
-import { commitFromImage, DEFAULT_STACK_COMMIT_KEYS } from '#core/deploy-version';
-import { TransientError } from '#core/errors';
-import type { DeploySignal } from '#core/signals';
+import { AwsDeployVersions } from '#adapters/aws/deploy-versions';
+import { TransientError } from '#domain/shared/errors';
+import { parseDeployEvent } from '#domain/signals/deploy';
+import { commitFromImage, DEFAULT_STACK_COMMIT_KEYS } from '#domain/signals/deploy-version';
+import type { DeploySignal } from '#domain/signals/signals';
 
 const realDir = join(import.meta.dirname, 'fixtures', 'real', 'deploy-events');
 const real = (file: string) => JSON.parse(readFileSync(join(realDir, file), 'utf8'));

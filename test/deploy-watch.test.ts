@@ -1,16 +1,18 @@
 /**
- * The deploy watch's judgement (lambdas/core/deploy-watch.ts, cohort.ts), on simulated series with
+ * The deploy watch's judgement (lambdas/domain/validation/deploy-watch.ts, cohort.ts), on simulated series with
  * fixed seeds: before/after by validation's anytime-valid "worse" test against the trend-adjusted
  * level before the deploy, cohorts by the conditional binomial (counts, rates) and log-difference
  * (levels) mixtures, in the direction that is worse for each signal.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseAlarmEvent } from '#core/alarm';
-import { bestReference, fitBaseline } from '#core/baseline';
-import { compareCohorts } from '#core/cohort';
-import { compare } from '#core/comparison';
-import { parseConfig } from '#core/config';
+import { parseConfig } from '#domain/config/config';
+import type { Lineage } from '#domain/lineage/lineage';
+import { parseAlarmEvent } from '#domain/signals/alarm';
+import type { DeploySignal } from '#domain/signals/signals';
+import { bestReference, fitBaseline } from '#domain/validation/baseline';
+import { compareCohorts } from '#domain/validation/cohort';
+import { compare } from '#domain/validation/comparison';
 import {
   judgeBeforeAfter,
   judgeCohorts,
@@ -22,13 +24,11 @@ import {
   signalsToWatch,
   type WatchedSignalInput,
   watchedSignal,
-} from '#core/deploy-watch';
-import type { Lineage } from '#core/lineage';
-import type { Point } from '#core/ports';
-import { logThreshold } from '#core/sequential';
-import { worseWhenOf } from '#core/signal-rule';
-import type { DeploySignal } from '#core/signals';
-import { ALPHA, observations, regression, worseComponents } from '#core/validate';
+} from '#domain/validation/deploy-watch';
+import { logThreshold } from '#domain/validation/sequential';
+import { worseWhenOf } from '#domain/validation/signal-rule';
+import { ALPHA, observations, regression, worseComponents } from '#domain/validation/validate';
+import type { Point } from '#ports/ports';
 import { normal, poisson, rng } from './support/random.ts';
 
 const MINUTE = 60_000;

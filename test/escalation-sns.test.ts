@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { SnsNotifier } from '#adapters/sns';
-import { TransientError } from '#core/errors';
-import type { EscalationMessage } from '#core/ports';
+import { SnsNotifier } from '#adapters/aws/sns';
+import { TransientError } from '#domain/shared/errors';
+import type { EscalationMessage } from '#ports/ports';
 
 const topicArn = 'arn:aws:sns:eu-west-1:123456789012:prodloop-escalations';
 const message: EscalationMessage = {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { renderEscalation, toSnsSubject } from '#core/escalation';
-import type { Decision, Lineage, Verdict } from '#core/lineage';
+import { renderEscalation, toSnsSubject } from '#domain/issue/escalation';
+import type { Decision, Lineage, Verdict } from '#domain/lineage/lineage';
 import { sampleLineage as checkoutLineage, sampleDecision } from './support/samples.ts';
 
 /** A lineage two generations in, validating its third fix, with issue #7. */

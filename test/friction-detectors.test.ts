@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { analyseSession, outcomeOf } from '#core/friction/analyze';
-import { citationLeak, fingerprintUserText, leakCheck } from '#core/friction/citations';
-import { frictionSettings } from '#core/friction/config';
-import { contextChurn, detectFriction, repeatedRephrasing, SessionView } from '#core/friction/detectors';
-import { facetsOf } from '#core/friction/facets';
-import { parseTranscript } from '#core/friction/formats/index';
-import { normalizedSession, type SessionEventInput } from '#core/friction/session';
+import { analyseSession, outcomeOf } from '#friction/domain/analyze';
+import { citationLeak, fingerprintUserText, leakCheck } from '#friction/domain/citations';
+import { frictionSettings } from '#friction/domain/config';
+import { contextChurn, detectFriction, repeatedRephrasing, SessionView } from '#friction/domain/detectors';
+import { facetsOf } from '#friction/domain/facets';
+import { parseTranscript } from '#friction/domain/formats/index';
+import { normalizedSession, type SessionEventInput } from '#friction/domain/session';
 
 const config = frictionSettings({ minSteps: 0 });
 const session = (events: SessionEventInput[], extra: Record<string, unknown> = {}) =>

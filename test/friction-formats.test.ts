@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { parseTranscript } from '#core/friction/formats/index';
-import { agenticSteps, type Session, session as sessionSchema } from '#core/friction/session';
+import { parseTranscript } from '#friction/domain/formats/index';
+import { agenticSteps, type Session, session as sessionSchema } from '#friction/domain/session';
 
 const real = (name: string) => new URL(`./fixtures/agent-sessions/real/${name}`, import.meta.url);
 const synthetic = (name: string) => new URL(`./fixtures/agent-sessions/synthetic/${name}`, import.meta.url);

@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { frictionSettings } from '#core/friction/config';
-import { analyseTranscript, type TranscriptResult } from '#core/friction/pipeline';
-import { userTexts } from '#core/friction/session';
+import { frictionSettings } from '#friction/domain/config';
+import { analyseTranscript, type TranscriptResult } from '#friction/domain/pipeline';
+import { userTexts } from '#friction/domain/session';
 
 const config = frictionSettings({ minSteps: 0 });
 const FILES = [

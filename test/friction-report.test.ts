@@ -2,14 +2,14 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { addSession, type DaySummary, dayPartial, emptyPartial, mergePartials, summarize } from '#core/friction/aggregate';
-import { renderChart } from '#core/friction/chart';
-import { citationLeak, fingerprintUserText, leakCheck } from '#core/friction/citations';
-import { FRICTION_KINDS, frictionSettings } from '#core/friction/config';
-import { chartInput, renderDigest, renderDiscovery, renderEvidence } from '#core/friction/digest';
-import { emfDocuments, FRICTION_NAMESPACE, RATE_METRIC } from '#core/friction/metrics';
-import { analyseTranscript, foldInto } from '#core/friction/pipeline';
-import { userTexts } from '#core/friction/session';
+import { addSession, type DaySummary, dayPartial, emptyPartial, mergePartials, summarize } from '#friction/domain/aggregate';
+import { renderChart } from '#friction/domain/chart';
+import { citationLeak, fingerprintUserText, leakCheck } from '#friction/domain/citations';
+import { FRICTION_KINDS, frictionSettings } from '#friction/domain/config';
+import { chartInput, renderDigest, renderDiscovery, renderEvidence } from '#friction/domain/digest';
+import { emfDocuments, FRICTION_NAMESPACE, RATE_METRIC } from '#friction/domain/metrics';
+import { analyseTranscript, foldInto } from '#friction/domain/pipeline';
+import { userTexts } from '#friction/domain/session';
 
 const config = frictionSettings({ minSteps: 0 });
 const name = 'aider_chat-history.part1.md';

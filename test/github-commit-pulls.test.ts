@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createOctokit, GitHubCodeHost } from '#adapters/github';
-import { TransientError } from '#core/errors';
-import { fixReason, referencesOf } from '#core/loop';
-import type { DeploySignal } from '#core/signals';
+import { createOctokit, GitHubCodeHost } from '#adapters/github/github';
+import { fixReason, referencesOf } from '#domain/lineage/loop';
+import { TransientError } from '#domain/shared/errors';
+import type { DeploySignal } from '#domain/signals/signals';
 import { type GitHubServer, startGitHubServer } from './support/github-server.ts';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };

@@ -1,11 +1,11 @@
 /** The GitHub issue tracker over real HTTP: Octokit with its retry and throttling plugins against a local GitHub. */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
-import { createOctokit, GitHubIssueTracker, GitHubRequestError } from '#adapters/github';
-import type { LoggerLike } from '#core/deps';
-import { NotFoundError, TransientError } from '#core/errors';
-import { lineageMarker } from '#core/issue-body';
-import type { IssueDraft } from '#core/ports';
+import { createOctokit, GitHubIssueTracker, GitHubRequestError } from '#adapters/github/github';
+import { lineageMarker } from '#domain/issue/issue-body';
+import { NotFoundError, TransientError } from '#domain/shared/errors';
+import type { LoggerLike } from '#ports/deps';
+import type { IssueDraft } from '#ports/ports';
 import { type GitHubServer, startGitHubServer } from './support/github-server.ts';
 import { sampleDraft } from './support/samples.ts';
 

@@ -1,7 +1,7 @@
 /** The local GitHub answers the calls later work relies on the way GitHub does, through a real Octokit. */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createOctokit, type GitHubClient } from '#adapters/github';
+import { createOctokit, type GitHubClient } from '#adapters/github/github';
 import { type GitHubServer, startGitHubServer } from './support/github-server.ts';
 
 let server: GitHubServer;

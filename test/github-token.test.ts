@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { forgetGithubTokens, readGithubToken } from '#adapters/secrets';
-import { ConfigError, TransientError } from '#core/errors';
+import { forgetGithubTokens, readGithubToken } from '#adapters/github/token';
+import { ConfigError, TransientError } from '#domain/shared/errors';
 
 beforeEach(() => forgetGithubTokens());
 

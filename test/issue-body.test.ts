@@ -7,8 +7,8 @@ import {
   renderClosingComment,
   renderIssue,
   renderVerdictComment,
-} from '#core/issue-body';
-import type { Verdict } from '#core/lineage';
+} from '#domain/issue/issue-body';
+import type { Verdict } from '#domain/lineage/lineage';
 import { sampleDecision, sampleLineage, sampleMetadata } from './support/samples.ts';
 
 const config = {

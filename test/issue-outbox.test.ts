@@ -4,10 +4,10 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
-import { OutboxIssueTracker, OutboxNotifier } from '#adapters/outbox';
-import { NotFoundError } from '#core/errors';
-import { lineageMarker } from '#core/issue-body';
-import type { Clock, IssueDraft } from '#core/ports';
+import { OutboxIssueTracker, OutboxNotifier } from '#adapters/local/outbox';
+import { lineageMarker } from '#domain/issue/issue-body';
+import { NotFoundError } from '#domain/shared/errors';
+import type { Clock, IssueDraft } from '#ports/ports';
 import { sampleDraft } from './support/samples.ts';
 
 let dir: string;

@@ -1,16 +1,16 @@
 /**
- * The "worse" e-detector (lambdas/core/late-start.ts) on simulated error rates with fixed seeds: a
+ * The "worse" e-detector (lambdas/domain/validation/late-start.ts) on simulated error rates with fixed seeds: a
  * regression that starts hours after the deploy is caught sooner than by the comparison since the
  * deploy alone, one that starts at the deploy costs little more time, and no-change series stay
  * within the false-andon bound when looked at every five minutes for a day.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { bestReference, fitBaseline, type Observation } from '#core/baseline';
-import { compare } from '#core/comparison';
-import { sinceDeployOrAnyHour } from '#core/late-start';
-import { logThreshold } from '#core/sequential';
-import { ALPHA, WORSE_COMPONENTS } from '#core/validate';
+import { bestReference, fitBaseline, type Observation } from '#domain/validation/baseline';
+import { compare } from '#domain/validation/comparison';
+import { sinceDeployOrAnyHour } from '#domain/validation/late-start';
+import { logThreshold } from '#domain/validation/sequential';
+import { ALPHA, WORSE_COMPONENTS } from '#domain/validation/validate';
 import { poisson, rng } from './support/random.ts';
 
 const MIN = 60_000;

@@ -8,8 +8,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { DynamoDbLineageStore } from '#adapters/dynamodb-store';
-import { dynamoDbClientFor } from '#adapters/dynamodb-table';
+import { DynamoDbLineageStore } from '#adapters/dynamodb/store';
+import { dynamoDbClientFor } from '#adapters/dynamodb/table';
 import { runScenario } from '../bin/local/run.ts';
 import { loadScenario, type Scenario } from '../bin/local/scenario.ts';
 import { dynamoDbLocalEndpoint } from './support/dynamodb.ts';
@@ -19,7 +19,7 @@ const outboxRoot = mkdtempSync(join(tmpdir(), 'prodloop-loop-'));
 after(() => client.destroy());
 
 const bundled = (name: string): Scenario => loadScenario(join(import.meta.dirname, '..', 'scenarios', `${name}.json`));
-const before = (path: string[], a: string, b: string) => path.indexOf(a) >= 0 && path.indexOf(a) < path.indexOf(b);
+const precedes = (path: string[], a: string, b: string) => path.indexOf(a) >= 0 && path.indexOf(a) < path.indexOf(b);
 const count = (path: string[], state: string) => path.filter((s) => s === state).length;
 const pages = (outbox: string) => readdirSync(join(outbox, 'escalations')).map((f) => readFileSync(join(outbox, 'escalations', f), 'utf8'));
 /** The run's table, for what the audit trail recorded. */
@@ -33,9 +33,9 @@ describe('lineage loop scenarios', () => {
     assert.deepEqual(r.verdicts, ['recovered']);
     assert.equal(r.path.at(-1), 'Resolved');
     assert.equal(r.finalStatus, 'resolved');
-    assert.ok(before(r.path, 'File issue', 'Wait for fix deploy'));
-    assert.ok(before(r.path, 'Wait for fix deploy', 'Charge fix'));
-    assert.ok(before(r.path, 'Evaluate fix', 'Close issue'));
+    assert.ok(precedes(r.path, 'File issue', 'Wait for fix deploy'));
+    assert.ok(precedes(r.path, 'Wait for fix deploy', 'Charge fix'));
+    assert.ok(precedes(r.path, 'Evaluate fix', 'Close issue'));
     assert.ok(count(r.path, 'Evaluate fix') >= 3, 'recovery must hold for several consecutive evaluations');
     assert.equal(r.andon, false);
     assert.deepEqual(r.escalations, []);
@@ -51,7 +51,7 @@ describe('lineage loop scenarios', () => {
     assert.equal(count(r.path, 'Report unchanged'), 2);
     assert.equal(count(r.path, 'Resume?'), 3, 'each iteration runs in its own execution');
     assert.equal(count(r.path, 'Continued'), 2);
-    assert.ok(before(r.path, 'Escalate: iteration cap', 'Wait for a human'));
+    assert.ok(precedes(r.path, 'Escalate: iteration cap', 'Wait for a human'));
     assert.equal(r.path.at(-1), 'Wait for a human');
     assert.equal(r.status, 'HALTED');
     assert.equal(r.finalStatus, 'halted');
@@ -68,8 +68,8 @@ describe('lineage loop scenarios', () => {
     const r = await runScenario(bundled('deploy-makes-it-worse'), { client, outboxRoot });
     assert.deepEqual(r.verdicts, ['worse']);
     assert.equal(count(r.path, 'Evaluate fix'), 1, 'worse needs less evidence than recovered');
-    assert.ok(before(r.path, 'Pull andon cord', 'Propose revert'));
-    assert.ok(before(r.path, 'Propose revert', 'Escalate'));
+    assert.ok(precedes(r.path, 'Pull andon cord', 'Propose revert'));
+    assert.ok(precedes(r.path, 'Propose revert', 'Escalate'));
     assert.equal(r.andon, true);
     assert.deepEqual(r.locks, ['services/checkout/**']);
     assert.deepEqual(r.escalations, ['andon']);
@@ -90,7 +90,7 @@ describe('lineage loop scenarios', () => {
     assert.ok(r.expectations.passed, r.expectations.failures.join('; '));
     assert.deepEqual(r.verdicts, ['unchanged'], 'the loop stops before a second validation, far from the cap of 3');
     assert.deepEqual(r.escalations, ['budget-spent']);
-    assert.ok(before(r.path, 'Wait for fix deploy', 'Escalate: budget spent'));
+    assert.ok(precedes(r.path, 'Wait for fix deploy', 'Escalate: budget spent'));
     assert.equal(count(r.path, 'Charge fix'), 1, 'the second attempt is never charged: the budget was already spent');
     const lineage = await storeOf('loop-budget-runs-out').getLineage(r.lineageId as string);
     assert.equal(lineage?.status, 'halted');
@@ -141,7 +141,7 @@ describe('lineage loop scenarios', () => {
   test('a deploy that is not a fix but makes it worse pulls the andon through the deploy watch and halts the waiting loop; lifting the lock resumes it', async () => {
     const r = await runScenario(bundled('deploy-watch-andon'), { client, outboxRoot, tableName: 'loop-deploy-watch' });
     assert.ok(r.expectations.passed, r.expectations.failures.join('; '));
-    assert.ok(before(r.path, 'Halted by andon', 'Wait for a human'), 'the wait is failed with prodloop.Halted');
+    assert.ok(precedes(r.path, 'Halted by andon', 'Wait for a human'), 'the wait is failed with prodloop.Halted');
     assert.ok(!r.path.includes('Pull andon cord'), "the lineage's own validation never ran on the bad deploy");
     assert.equal(r.reverts?.length, 1);
     assert.match(readFileSync(r.reverts?.[0]?.file as string, 'utf8'), /Revert deploy deploy-702/);

@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { StepFunctionsWorkflow } from '#adapters/sfn';
-import { liftLock, resetBudget } from '../lambdas/lineage/human.ts';
+import { StepFunctionsWorkflow } from '#adapters/aws/sfn';
+import { liftLock, resetBudget } from '../lambdas/app/human.ts';
 import { type TestStore, testStore } from './support/dynamodb.ts';
 import { sampleAlarm } from './support/samples.ts';
 import { recordingSfnClient } from './support/sfn.ts';

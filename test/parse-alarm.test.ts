@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { alarmNamesInRule, parseAlarmEvent } from '#core/alarm';
-import { alarmFingerprint, lineageIdFor } from '#core/fingerprint';
-import { type AlarmSignal, alarmSignal, type ParseResult } from '#core/signals';
+import { alarmFingerprint, lineageIdFor } from '#domain/lineage/fingerprint';
+import { alarmNamesInRule, parseAlarmEvent } from '#domain/signals/alarm';
+import { type AlarmSignal, alarmSignal, type ParseResult } from '#domain/signals/signals';
 
 const opts = { tenantDimension: 'TenantId' };
 const realDir = new URL('./fixtures/real/cloudwatch-alarms/', import.meta.url);

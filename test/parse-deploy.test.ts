@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { cloudFormationStatus, deployFinishedDetail, parseDeployEvent } from '#core/deploy';
-import { type DeploySignal, deploySignal, type ParseResult } from '#core/signals';
+import { cloudFormationStatus, deployFinishedDetail, parseDeployEvent } from '#domain/signals/deploy';
+import { type DeploySignal, deploySignal, type ParseResult } from '#domain/signals/signals';
 
 const realDir = new URL('./fixtures/real/deploy-events/', import.meta.url);
 const malformedDir = new URL('./fixtures/malformed/', import.meta.url);

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { parseAlarmEvent } from '#core/alarm';
-import { parseDeployEvent } from '#core/deploy';
-import { parseGithubEvent } from '#core/github-event';
-import { parseHealthEvent } from '#core/health';
-import { parseEvent, parseEventText } from '#core/parse-event';
-import { signal } from '#core/signals';
+import { parseAlarmEvent } from '#domain/signals/alarm';
+import { parseDeployEvent } from '#domain/signals/deploy';
+import { parseGithubEvent } from '#domain/signals/github-event';
+import { parseHealthEvent } from '#domain/signals/health';
+import { parseEvent, parseEventText } from '#domain/signals/parse-event';
+import { signal } from '#domain/signals/signals';
 
 const opts = { tenantDimension: 'TenantId' };
 const fixturesDir = new URL('./fixtures/', import.meta.url);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { closedIssuesIn, lineageRefsIn, parseGithubEvent } from '#core/github-event';
-import { type GithubSignal, githubSignal, type ParseResult } from '#core/signals';
+import { closedIssuesIn, lineageRefsIn, parseGithubEvent } from '#domain/signals/github-event';
+import { type GithubSignal, githubSignal, type ParseResult } from '#domain/signals/signals';
 
 const realDir = new URL('./fixtures/real/github-webhooks/', import.meta.url);
 const malformedDir = new URL('./fixtures/malformed/', import.meta.url);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { parseHealthEvent } from '#core/health';
+import { parseHealthEvent } from '#domain/signals/health';
 
 const syntheticDir = new URL('./fixtures/synthetic/', import.meta.url);
 const malformedDir = new URL('./fixtures/malformed/', import.meta.url);

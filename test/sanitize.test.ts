@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { makeSanitizer, pseudonym, sanitize, sanitizeDeep } from '#core/sanitize';
+import { makeSanitizer, pseudonym, sanitize, sanitizeDeep } from '#domain/privacy/sanitize';
 import { main } from '../bin/cli.ts';
 
 const root = join(import.meta.dirname, '..');

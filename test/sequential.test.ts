@@ -1,12 +1,12 @@
 /**
- * The e-processes behind validation (lambdas/core/sequential.ts), on simulated streams with fixed
+ * The e-processes behind validation (lambdas/domain/validation/sequential.ts), on simulated streams with fixed
  * seeds: the false-alarm bound holds when looking after every point, the tests reduce to the
  * textbook ones, and a reference sample caps the evidence.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { countLogE, countLogLR, levelLogE, levelLogLR, logMix, logThreshold, unitsToThreshold } from '#core/sequential';
-import { WORSE_COMPONENTS } from '#core/validate';
+import { countLogE, countLogLR, levelLogE, levelLogLR, logMix, logThreshold, unitsToThreshold } from '#domain/validation/sequential';
+import { WORSE_COMPONENTS } from '#domain/validation/validate';
 import { normal, poisson, rng } from './support/random.ts';
 
 /** Share of streams whose e-value ever reaches 1/α, looking after every point. */

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoDbLineageStore } from '#adapters/dynamodb-store';
-import { dynamoDbClientFor } from '#adapters/dynamodb-table';
-import { ConflictError, NotFoundError } from '#core/errors';
-import type { OpenLineageInput } from '#core/ports';
-import type { AlarmSignal } from '#core/signals';
+import { DynamoDbLineageStore } from '#adapters/dynamodb/store';
+import { dynamoDbClientFor } from '#adapters/dynamodb/table';
+import { ConflictError, NotFoundError } from '#domain/shared/errors';
+import type { AlarmSignal } from '#domain/signals/signals';
+import type { OpenLineageInput } from '#ports/ports';
 import { dynamoDbLocalEndpoint, type TestStore, testStore } from './support/dynamodb.ts';
 
 const T0 = '2025-03-01T10:00:00.000Z';

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { ConflictError } from '#core/errors';
-import type { DeploySignal } from '#core/signals';
+import { ConflictError } from '#domain/shared/errors';
+import type { DeploySignal } from '#domain/signals/signals';
 import { type TestStore, testStore } from './support/dynamodb.ts';
 import { sampleAlarm } from './support/samples.ts';
 

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { CloudWatchAlarmDirectory, CloudWatchMetricSource, retainedPeriod, ruleAlarmNames } from '#adapters/cloudwatch';
-import { LogsInsightsSource } from '#adapters/logs';
-import type { MetricRef } from '#core/signals';
+import { CloudWatchAlarmDirectory, CloudWatchMetricSource, retainedPeriod, ruleAlarmNames } from '#adapters/aws/cloudwatch';
+import { LogsInsightsSource } from '#adapters/aws/logs';
+import type { MetricRef } from '#domain/signals/signals';
 
 type Sent = { name: string; input: Record<string, unknown> };
 /** A client whose `send` records each command and answers from a script. */

@@ -1,14 +1,14 @@
 /** Attribution and the decision gates of the triage core, and priority and tier, on evidence built in the test. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { attribute } from '#core/attribution';
-import { codePathRule } from '#core/config';
-import type { Lineage, RecordedDeploy } from '#core/lineage';
-import { logEvidence } from '#core/log-evidence';
-import type { Point, TenantSeries } from '#core/ports';
-import { priorityOf, tierOf } from '#core/priority';
-import { reprioritize } from '#core/reprioritize';
-import { decide, type TriageInput } from '#core/triage';
+import { codePathRule } from '#domain/config/config';
+import type { Lineage, RecordedDeploy } from '#domain/lineage/lineage';
+import { attribute } from '#domain/triage/attribution';
+import { decide, type TriageInput } from '#domain/triage/decide';
+import { logEvidence } from '#domain/triage/log-evidence';
+import { priorityOf, tierOf } from '#domain/triage/priority';
+import { reprioritize } from '#domain/triage/reprioritize';
+import type { Point, TenantSeries } from '#ports/ports';
 import { triagingLineage } from './support/samples.ts';
 
 const t0 = Date.parse('2026-03-02T06:00:00Z');

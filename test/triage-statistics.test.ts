@@ -1,10 +1,10 @@
 /** The shift test on series built in the test: onset, trend, weekly seasonality, error rate, tenants. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Point } from '#core/ports';
-import type { HistoryWindow } from '#core/seasonality';
-import { analyzeShift, countAffected, tenantShifted } from '#core/shift';
-import { normalCdf, poissonUpperTail, trendShiftScan } from '#core/stats';
+import { normalCdf, poissonUpperTail, trendShiftScan } from '#domain/shared/stats';
+import type { HistoryWindow } from '#domain/triage/seasonality';
+import { analyzeShift, countAffected, tenantShifted } from '#domain/triage/shift';
+import type { Point } from '#ports/ports';
 
 const t0 = Date.parse('2026-03-02T06:00:00Z');
 const WEEK = 7 * 86_400_000;

@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { dynamoDbClientFor } from '#adapters/dynamodb-table';
+import { dynamoDbClientFor } from '#adapters/dynamodb/table';
 import { runScenario } from '../bin/local/run.ts';
 import { loadScenario } from '../bin/local/scenario.ts';
 import { dynamoDbLocalEndpoint } from './support/dynamodb.ts';

@@ -1,11 +1,11 @@
 /** The pure cores of triage and validation, on series built in the test. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Lineage, RecordedDeploy } from '#core/lineage';
-import type { Point } from '#core/ports';
-import { changePoint, pathsIntersect } from '#core/stats';
-import { decide } from '#core/triage';
-import { evaluate } from '#core/validate';
+import type { Lineage, RecordedDeploy } from '#domain/lineage/lineage';
+import { changePoint, pathsIntersect } from '#domain/shared/stats';
+import { decide } from '#domain/triage/decide';
+import { evaluate } from '#domain/validation/validate';
+import type { Point } from '#ports/ports';
 import { triagingLineage } from './support/samples.ts';
 
 const t0 = Date.parse('2026-03-02T06:00:00Z');

@@ -1,18 +1,25 @@
 /**
- * Validation of a fix (lambdas/core/validate.ts and the validate handler) on simulated production
+ * Validation of a fix (lambdas/domain/validation/validate.ts and the validate handler) on simulated production
  * series with fixed seeds: error rates as counts over traffic, latency as a per-minute quantile,
  * trends, the daily cycle, low traffic and the deadline.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseConfig } from '#core/config';
-import { executionSettings } from '#core/deps';
-import { decision as decisionSchema, type Lineage } from '#core/lineage';
-import type { LineageStore, MetricSource, Point } from '#core/ports';
-import type { WorseWhen } from '#core/signal-rule';
-import type { MetricRef } from '#core/signals';
-import { type EvaluateInput, type Evaluation, evaluate, regression, type SignalKind, type ValidationSettingsInput } from '#core/validate';
-import { makeValidate, resolveSignal } from '../lambdas/validate/app.ts';
+import { parseConfig } from '#domain/config/config';
+import { decision as decisionSchema, type Lineage } from '#domain/lineage/lineage';
+import type { MetricRef } from '#domain/signals/signals';
+import type { WorseWhen } from '#domain/validation/signal-rule';
+import {
+  type EvaluateInput,
+  type Evaluation,
+  evaluate,
+  regression,
+  type SignalKind,
+  type ValidationSettingsInput,
+} from '#domain/validation/validate';
+import { executionSettings } from '#ports/deps';
+import type { LineageStore, MetricSource, Point } from '#ports/ports';
+import { makeValidate, resolveSignal } from '../lambdas/app/validate-fix.ts';
 import { normal, poisson, rng } from './support/random.ts';
 
 const T0 = Date.parse('2026-03-02T00:00:00Z');

@@ -13,9 +13,9 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { emptyPartial, summarize } from '#core/friction/aggregate';
-import { frictionSettings } from '#core/friction/config';
-import { analyseTranscript, foldInto } from '#core/friction/pipeline';
+import { emptyPartial, summarize } from '#friction/domain/aggregate';
+import { frictionSettings } from '#friction/domain/config';
+import { analyseTranscript, foldInto } from '#friction/domain/pipeline';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 const FILE = join(projectRoot, 'test', 'fixtures', 'agent-sessions', 'real', 'aider_chat-history.part1.md');

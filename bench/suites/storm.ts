@@ -13,18 +13,18 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DynamoDbLineageStore } from '#adapters/dynamodb-store';
-import { dynamoDbClientFor, ensureTable } from '#adapters/dynamodb-table';
-import { OutboxIssueTracker } from '#adapters/outbox';
-import { parseConfig } from '#core/config';
-import type { Decision } from '#core/lineage';
+import { DynamoDbLineageStore } from '#adapters/dynamodb/store';
+import { dynamoDbClientFor, ensureTable } from '#adapters/dynamodb/table';
+import { OutboxIssueTracker } from '#adapters/local/outbox';
+import { parseConfig } from '#domain/config/config';
+import type { Decision } from '#domain/lineage/lineage';
 import { startDynamoDbLocal } from '../../bin/local/dynamodb-local.ts';
 import { alarmEvent, deployFinishedEvent } from '../../bin/local/run.ts';
 import { localDefaultConfig, ReplayMetricSource, type Scenario, SimClock, scenarioSchema } from '../../bin/local/scenario.ts';
-import { makeGithub } from '../../lambdas/github/app.ts';
-import { makeIngestAlarm } from '../../lambdas/ingest-alarm/app.ts';
-import { makeRecordDeploy } from '../../lambdas/record-deploy/app.ts';
-import { makeTriage } from '../../lambdas/triage/app.ts';
+import { makeGithub } from '../../lambdas/app/issues.ts';
+import { makeIngestAlarm } from '../../lambdas/app/open-lineage.ts';
+import { makeRecordDeploy } from '../../lambdas/app/record-deploy.ts';
+import { makeTriage } from '../../lambdas/app/triage.ts';
 
 const silent = { info() {}, warn() {}, error() {} };
 

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { dynamoDbClientFor } from '#adapters/dynamodb-table';
+import { dynamoDbClientFor } from '#adapters/dynamodb/table';
 import { startDynamoDbLocal } from '../../bin/local/dynamodb-local.ts';
 import { runScenario, type ScenarioResult } from '../../bin/local/run.ts';
 import { loadScenario, type Scenario } from '../../bin/local/scenario.ts';

@@ -21,11 +21,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { type BaselineModel, bestReference, fitBaseline, type Observation, type SignalKind } from '#core/baseline';
-import { type Comparison, comparisons } from '#core/comparison';
-import { sinceDeployOrAnyHour } from '#core/late-start';
-import { logThreshold } from '#core/sequential';
-import { ALPHA, worseComponents } from '#core/validate';
+import { type BaselineModel, bestReference, fitBaseline, type Observation, type SignalKind } from '#domain/validation/baseline';
+import { type Comparison, comparisons } from '#domain/validation/comparison';
+import { sinceDeployOrAnyHour } from '#domain/validation/late-start';
+import { logThreshold } from '#domain/validation/sequential';
+import { ALPHA, worseComponents } from '#domain/validation/validate';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 const NAB_DIR = join(projectRoot, 'test', 'fixtures', 'real', 'nab');

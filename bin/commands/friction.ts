@@ -6,9 +6,9 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { frictionSettings } from '#core/friction/config';
-import { renderDigest } from '#core/friction/digest';
-import { analyseTranscript, partialsByDay, summaries, type TranscriptResult } from '#core/friction/pipeline';
+import { frictionSettings } from '#friction/domain/config';
+import { renderDigest } from '#friction/domain/digest';
+import { analyseTranscript, partialsByDay, summaries, type TranscriptResult } from '#friction/domain/pipeline';
 import { type Command, type CommandIo, UsageError } from '../command.ts';
 
 /** Transcript files under a path: the file itself, or every file below the folder (hidden ones skipped). */

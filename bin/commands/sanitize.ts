@@ -1,7 +1,7 @@
 /** `prodloop sanitize [FILE]`: prints what the sanitizer lets through (standard input when no file is given). */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { makeSanitizer } from '#core/sanitize';
+import { makeSanitizer } from '#domain/privacy/sanitize';
 import { type Command, UsageError } from '../command.ts';
 
 export const command: Command = {

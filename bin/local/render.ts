@@ -1,6 +1,6 @@
 /** Human-readable output of local runs and status. */
-import type { AuditEvent, Lineage, QuarantineLock } from '#core/lineage';
-import { locksOn } from '#core/loop';
+import type { AuditEvent, Lineage, QuarantineLock } from '#domain/lineage/lineage';
+import { locksOn } from '#domain/lineage/loop';
 import type { ScenarioResult } from './run.ts';
 
 const hhmm = (iso: string) => iso.slice(11, 16);

@@ -4,8 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
-import type { ProdloopConfigInput } from '#core/config';
-import type { AlarmDescription, AlarmDirectory, LogSample, LogSource, MetricSource, Point, TenantSeries } from '#core/ports';
+import type { ProdloopConfigInput } from '#domain/config/config';
+import type { AlarmDescription, AlarmDirectory, LogSample, LogSource, MetricSource, Point, TenantSeries } from '#ports/ports';
 
 /**
  * A pull request a deploy ships, as the code host would return it. `{issue}` and `{lineage}` in the

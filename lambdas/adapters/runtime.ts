@@ -6,13 +6,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod';
-import { parseConfig } from '#core/config';
-import type { LoggerLike } from '#core/deps';
-import { ConfigError } from '#core/errors';
-import { type IssueRef, lineage as lineageSchema } from '#core/lineage';
-import type { IssueDraft, IssueTracker, LineageStore } from '#core/ports';
-import { systemClock } from '#core/ports';
-import { DynamoDbLineageStore } from './dynamodb-store.ts';
+import { DynamoDbLineageStore } from '#adapters/dynamodb/store';
+import { parseConfig } from '#domain/config/config';
+import { type IssueRef, lineage as lineageSchema } from '#domain/lineage/lineage';
+import { ConfigError } from '#domain/shared/errors';
+import type { LoggerLike } from '#ports/deps';
+import type { IssueDraft, IssueTracker, LineageStore } from '#ports/ports';
+import { systemClock } from '#ports/ports';
 
 const env = z.object({
   TABLE_NAME: z.string().min(1),

@@ -1,11 +1,11 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { CloudWatchMetricSource } from '#adapters/cloudwatch';
-import { EventBridgePublisher } from '#adapters/eventbridge';
+import { CloudWatchMetricSource } from '#adapters/aws/cloudwatch';
+import { EventBridgePublisher } from '#adapters/aws/eventbridge';
+import { StepFunctionsLoop } from '#adapters/aws/sfn-loop';
 import { requireEnv, runtime } from '#adapters/runtime';
-import { StepFunctionsLoop } from '#adapters/sfn-loop';
-import { makeDeployWatch } from './app.ts';
+import { makeDeployWatch } from '#app/deploy-watch';
 
 const { env, config, logger, store, clock } = runtime();
 const app = makeDeployWatch({

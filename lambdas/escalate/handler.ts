@@ -1,9 +1,9 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { EventBridgePublisher } from '#adapters/eventbridge';
+import { EventBridgePublisher } from '#adapters/aws/eventbridge';
+import { SnsNotifier } from '#adapters/aws/sns';
 import { requireEnv, runtime } from '#adapters/runtime';
-import { SnsNotifier } from '#adapters/sns';
-import { makeEscalate } from './app.ts';
+import { makeEscalate } from '#app/escalate';
 
 const { env, logger, store, clock } = runtime();
 const app = makeEscalate({

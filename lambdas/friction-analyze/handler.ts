@@ -1,9 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { S3Client } from '@aws-sdk/client-s3';
 import { powertoolsLogger } from '#adapters/runtime';
-import { S3ObjectStore } from '#adapters/s3';
-import { frictionEnv } from '#core/friction/env';
-import { makeAnalyze } from './app.ts';
+import { frictionEnv } from '#friction/adapters/env';
+import { S3ObjectStore } from '#friction/adapters/s3';
+import { makeAnalyze } from '#friction/app/analyze';
 
 const s3 = new S3Client({});
 const logger = powertoolsLogger(new Logger({ serviceName: 'prodloop' }));

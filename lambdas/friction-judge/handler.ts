@@ -2,11 +2,11 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { BedrockClient } from '@aws-sdk/client-bedrock';
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { S3Client } from '@aws-sdk/client-s3';
-import { BedrockBatchJobs, BedrockModelInvoker } from '#adapters/bedrock';
 import { powertoolsLogger } from '#adapters/runtime';
-import { S3ObjectStore } from '#adapters/s3';
-import { frictionEnv } from '#core/friction/env';
-import { makeJudge } from './app.ts';
+import { BedrockBatchJobs, BedrockModelInvoker } from '#friction/adapters/bedrock';
+import { frictionEnv } from '#friction/adapters/env';
+import { S3ObjectStore } from '#friction/adapters/s3';
+import { makeJudge } from '#friction/app/judge';
 
 const s3 = new S3Client({});
 const runtimeClient = new BedrockRuntimeClient({});

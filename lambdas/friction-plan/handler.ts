@@ -1,5 +1,5 @@
-import { frictionEnv } from '#core/friction/env';
-import { makePlan } from './app.ts';
+import { frictionEnv } from '#friction/adapters/env';
+import { makePlan } from '#friction/app/plan';
 
 // Built on the first invocation, from the environment the friction construct sets (FRICTION_BUCKET):
 // a missing or invalid value fails that invocation with a ConfigError naming it.

@@ -1,12 +1,12 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { createOctokit, GitHubIssueTracker, splitRepository } from '#adapters/github';
+import { createOctokit, GitHubIssueTracker, splitRepository } from '#adapters/github/github';
+import { readGithubToken } from '#adapters/github/token';
 import { AuditTrailIssueTracker, requireEnv, runtime } from '#adapters/runtime';
-import { S3ObjectStore } from '#adapters/s3';
-import { readGithubToken } from '#adapters/secrets';
-import { frictionEnv } from '#core/friction/env';
-import type { IssueTracker } from '#core/ports';
-import { makeReport } from './app.ts';
+import { frictionEnv } from '#friction/adapters/env';
+import { S3ObjectStore } from '#friction/adapters/s3';
+import { makeReport } from '#friction/app/report';
+import type { IssueTracker } from '#ports/ports';
 
 const { env, config, logger, store, clock } = runtime();
 const secrets = new SecretsManagerClient({});

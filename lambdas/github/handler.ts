@@ -1,11 +1,11 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { EventBridgePublisher } from '#adapters/eventbridge';
-import { createOctokit, GitHubCodeHost, GitHubIssueTracker, splitRepository } from '#adapters/github';
+import { EventBridgePublisher } from '#adapters/aws/eventbridge';
+import { createOctokit, GitHubCodeHost, GitHubIssueTracker, splitRepository } from '#adapters/github/github';
+import { readGithubToken } from '#adapters/github/token';
 import { AuditTrailIssueTracker, requireEnv, runtime } from '#adapters/runtime';
-import { readGithubToken } from '#adapters/secrets';
-import type { CodeHost, IssueTracker } from '#core/ports';
-import { makeGithub } from './app.ts';
+import { makeGithub } from '#app/issues';
+import type { CodeHost, IssueTracker } from '#ports/ports';
 
 const { env, config, logger, store, clock } = runtime();
 const events = new EventBridgePublisher(new EventBridgeClient({}), requireEnv(env.EVENT_BUS_NAME, 'EVENT_BUS_NAME'));

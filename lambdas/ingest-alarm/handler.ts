@@ -2,12 +2,12 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { CloudWatchAlarmTags } from '#adapters/cloudwatch';
-import { EventBridgePublisher } from '#adapters/eventbridge';
+import { CloudWatchAlarmTags } from '#adapters/aws/cloudwatch';
+import { EventBridgePublisher } from '#adapters/aws/eventbridge';
+import { StepFunctionsWorkflow } from '#adapters/aws/sfn';
+import { SqsParkingLot } from '#adapters/aws/sqs';
 import { requireEnv, runtime } from '#adapters/runtime';
-import { StepFunctionsWorkflow } from '#adapters/sfn';
-import { SqsParkingLot } from '#adapters/sqs';
-import { makeIngestAlarm } from './app.ts';
+import { makeIngestAlarm } from '#app/open-lineage';
 
 const { env, config, logger, store, clock } = runtime();
 const app = makeIngestAlarm({

@@ -1,9 +1,9 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { EventBridgePublisher } from '#adapters/eventbridge';
+import { EventBridgePublisher } from '#adapters/aws/eventbridge';
+import { StepFunctionsLoop } from '#adapters/aws/sfn-loop';
 import { requireEnv, runtime } from '#adapters/runtime';
-import { StepFunctionsLoop } from '#adapters/sfn-loop';
-import { makeLineage } from './app.ts';
+import { makeLineage } from '#app/lineage-loop';
 
 const { env, config, logger, store, clock } = runtime();
 const sfn = new SFNClient({});

@@ -1,9 +1,9 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { StepFunctionsLoop } from '#adapters/aws/sfn-loop';
+import { SqsParkingLot } from '#adapters/aws/sqs';
 import { requireEnv, runtime } from '#adapters/runtime';
-import { StepFunctionsLoop } from '#adapters/sfn-loop';
-import { SqsParkingLot } from '#adapters/sqs';
-import { makeRecordCost } from './app.ts';
+import { makeRecordCost } from '#app/record-cost';
 
 const { env, config, logger, store, clock } = runtime();
 const app = makeRecordCost({

@@ -1,14 +1,14 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { AwsDeployVersions } from '#adapters/deploy-versions';
-import { createOctokit, GitHubCodeHost, splitRepository } from '#adapters/github';
+import { AwsDeployVersions } from '#adapters/aws/deploy-versions';
+import { StepFunctionsWorkflow } from '#adapters/aws/sfn';
+import { SqsParkingLot } from '#adapters/aws/sqs';
+import { createOctokit, GitHubCodeHost, splitRepository } from '#adapters/github/github';
+import { readGithubToken } from '#adapters/github/token';
 import { requireEnv, runtime } from '#adapters/runtime';
-import { readGithubToken } from '#adapters/secrets';
-import { StepFunctionsWorkflow } from '#adapters/sfn';
-import { SqsParkingLot } from '#adapters/sqs';
-import type { CodeHost } from '#core/ports';
-import { makeRecordDeploy } from './app.ts';
+import { makeRecordDeploy } from '#app/record-deploy';
+import type { CodeHost } from '#ports/ports';
 
 const base = runtime();
 const { config, logger, store, clock } = base;

@@ -1,11 +1,11 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CloudWatchAlarmDirectory, CloudWatchMetricSource } from '#adapters/cloudwatch';
-import { DynamoDbHealthEvents } from '#adapters/health-events';
-import { LogsInsightsSource } from '#adapters/logs';
+import { CloudWatchAlarmDirectory, CloudWatchMetricSource } from '#adapters/aws/cloudwatch';
+import { LogsInsightsSource } from '#adapters/aws/logs';
+import { DynamoDbHealthEvents } from '#adapters/dynamodb/health-events';
 import { runtime } from '#adapters/runtime';
-import { makeTriage } from './app.ts';
+import { makeTriage } from '#app/triage';
 
 const { env, config, logger, store, clock } = runtime();
 const cloudwatch = new CloudWatchClient({});

@@ -1,7 +1,7 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { CloudWatchMetricSource } from '#adapters/cloudwatch';
+import { CloudWatchMetricSource } from '#adapters/aws/cloudwatch';
 import { runtime } from '#adapters/runtime';
-import { makeValidate } from './app.ts';
+import { makeValidate } from '#app/validate-fix';
 
 const { logger, store, clock } = runtime();
 const app = makeValidate({ store, clock, logger, metrics: new CloudWatchMetricSource(new CloudWatchClient({})) });

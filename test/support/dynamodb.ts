@@ -4,8 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDbLineageStore } from '#adapters/dynamodb-store';
-import { dynamoDbClientFor, ensureTable } from '#adapters/dynamodb-table';
+import { DynamoDbLineageStore } from '#adapters/dynamodb/store';
+import { dynamoDbClientFor, ensureTable } from '#adapters/dynamodb/table';
 
 export interface TestStore {
   readonly store: DynamoDbLineageStore;

@@ -1,0 +1,1145 @@
+/**
+ * The DynamoDB adapter of LineageStore, on the one table (`tableSchema`).
+ *
+ * Item design (pk / sk, and what else the item carries):
+ *
+ * | record        | pk                          | sk                               | also                                   |
+ * | ------------- | --------------------------- | -------------------------------- | -------------------------------------- |
+ * | lineage       | `LINEAGE#<lineageId>`       | `META`                           | kind=lineage, updatedAt (byKind index) |
+ * | audit event   | `LINEAGE#<lineageId>`       | `AUDIT#<at, UTC>#<tiebreak>`     | the event                              |
+ * | deploy        | `DEPLOY#<service>`          | `<at, UTC>#<deployId>#<status>`  | the deploy, recordedAt, expiresAt 30 d |
+ * | health event  | `HEALTH#<service>`          | `<at, UTC>#<eventArn>`           | the event, expiresAt 30 d              |
+ * | quarantine    | `LOCK#<path>`               | `LOCK`                           | kind=lock, updatedAt=lockedAt (index)  |
+ * | once-key      | `ONCE#<key>`                | `ONCE`                           | at, expiresAt                          |
+ *
+ * Once-keys make writes idempotent: `charge:<chargeId>` (charges), `deploy:<deployId>:<status>`
+ * (deploys), `health:<eventArn>` (health events), and any key handed to `claimOnce`. A once-key
+ * whose `expiresAt` has passed counts as free even before TTL deletes it.
+ *
+ * Only lineage and lock items carry both `kind` and `updatedAt`, so the byKind index holds just
+ * them (a sparse index): listing lineages or locks never scans. Audit events sort by their instant
+ * in UTC, then by a per-process increasing tiebreak, so a trail reads oldest first.
+ *
+ * Every counter, status change and lock is a conditional write or a TransactWriteItems; every item
+ * read back is validated with the zod schemas of the core.
+ */
+import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import {
+  type AuditEvent,
+  auditEvent,
+  type HaltReason,
+  type IssueRef,
+  inFlightStatuses,
+  issueRef,
+  type Lineage,
+  type LineageStatus,
+  lineage as lineageSchema,
+  type QuarantineLock,
+  quarantineLock,
+  type RecordedDeploy,
+  recordedDeploy,
+} from '#domain/lineage/lineage';
+import { ConflictError, NotFoundError } from '#domain/shared/errors';
+import { type DeploySignal, deploySignal, type HealthSignal, healthSignal } from '#domain/signals/signals';
+import type { ChargeInput, ChargeResult, ClaimFixResult, LineageStore, OpenLineageInput, OpenLineageResult } from '#ports/ports';
+import { tableSchema } from './table-schema.ts';
+
+type Item = Record<string, unknown>;
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+type PutAction = TransactItem & { Put: NonNullable<TransactItem['Put']> };
+interface ZodLike<T> {
+  parse(value: unknown): T;
+}
+
+const DAY_SECONDS = 24 * 60 * 60;
+/** How long deploys, health events and their once-keys (and charge once-keys) are kept. */
+export const RECORD_TTL_SECONDS = 30 * DAY_SECONDS;
+/** DynamoDB takes at most 100 actions in one TransactWriteItems and 100 keys in one BatchGetItem. */
+const MAX_TRANSACT_ITEMS = 100;
+/** Attempts of a write that keeps losing to concurrent transactions before giving up. */
+const MAX_ATTEMPTS = 12;
+
+const FINISHED_DEPLOY_STATUSES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'rolled-back']);
+const AWAIT_FIX_FROM: readonly LineageStatus[] = ['triaging', 'validating', 'awaiting-fix'];
+/** Statuses in which a fix deploy is kept for the loop's next wait instead of resuming it at once. */
+const QUEUE_FIX_IN: readonly LineageStatus[] = ['triaging', 'validating', 'awaiting-fix', 'halted'];
+/** Statuses from which a loop may start waiting for a human. */
+const PARK_FOR_HUMAN_FROM: readonly LineageStatus[] = ['triaging', 'awaiting-fix', 'validating', 'halted'];
+
+/** What one optimistic rewrite of a lineage does: nothing (just the result), or set and remove attributes with an audit event. */
+type Rewrite<R> =
+  | { readonly result: R; readonly write?: undefined }
+  | {
+      readonly result: R;
+      readonly write: {
+        readonly set?: Record<string, unknown>;
+        readonly remove?: readonly string[];
+        readonly audit?: Omit<AuditEvent, 'lineageId'>;
+      };
+    };
+
+const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = tableSchema;
+const BY_KIND = tableSchema.byKindIndex;
+
+export interface DynamoDbLineageStoreOptions {
+  readonly client: DynamoDBDocumentClient | DynamoDBClient;
+  readonly tableName: string;
+}
+
+export class DynamoDbLineageStore implements LineageStore {
+  private readonly doc: DynamoDBDocumentClient;
+  private readonly tableName: string;
+
+  constructor(options: DynamoDbLineageStoreOptions) {
+    this.doc =
+      options.client instanceof DynamoDBDocumentClient
+        ? options.client
+        : DynamoDBDocumentClient.from(options.client, { marshallOptions: { removeUndefinedValues: true } });
+    this.tableName = options.tableName;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Lineages
+
+  async openLineage(input: OpenLineageInput): Promise<OpenLineageResult> {
+    const first = lineageSchema.parse({
+      lineageId: input.lineageId,
+      generation: 1,
+      status: 'triaging',
+      fingerprint: input.signal.fingerprint,
+      alarmName: input.signal.alarmName,
+      service: input.service,
+      codePaths: [...input.codePaths],
+      openedAt: input.at,
+      updatedAt: input.at,
+      signal: input.signal,
+      iterations: 0,
+      costUsd: 0,
+      budgetUsd: input.budgetUsd,
+      executionName: executionNameOf(input.lineageId, 1),
+      version: 0,
+    });
+
+    // The lineage and its 'lineage-opened' event are written together: a retry after a failure
+    // never finds a lineage in flight that no execution was started for.
+    let existing: Lineage;
+    try {
+      await this.transact([
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: lineageItem(first),
+            ConditionExpression: 'attribute_not_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': PK },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        },
+        this.openedAudit(first),
+      ]);
+      return { started: true, lineage: first, executionName: executionNameOf(first.lineageId, first.generation) };
+    } catch (error) {
+      const reason = conditionFailure(error, 0);
+      if (!reason) throw error;
+      existing =
+        (reason.Item ? parseLineage(fromAttributeMap(reason.Item)) : await this.getLineage(input.lineageId)) ??
+        raise(new ConflictError(`lineage ${input.lineageId} vanished`, { cause: error }));
+    }
+
+    if (inFlightStatuses.includes(existing.status)) return { started: false, lineage: existing };
+
+    const generation = existing.generation + 1;
+    const executionName = executionNameOf(input.lineageId, generation);
+    const opened = lineageSchema.parse({
+      ...existing,
+      generation,
+      status: 'triaging',
+      iterations: 0,
+      costUsd: 0,
+      signal: input.signal,
+      fingerprint: input.signal.fingerprint,
+      alarmName: input.signal.alarmName,
+      service: input.service ?? existing.service,
+      codePaths: [...input.codePaths],
+      budgetUsd: input.budgetUsd,
+      executionName,
+      startedExecution: undefined,
+      // What the generation before measured: the new alarm is measured afresh.
+      measured: undefined,
+      updatedAt: input.at,
+      version: existing.version + 1,
+      // A token left by an escalated execution must never be claimed by the next generation.
+      taskToken: undefined,
+      // Nor a halt, a queued fix or the spend of the generation before.
+      haltReason: undefined,
+      queuedFix: undefined,
+      reportedCostUsd: undefined,
+      ownCostUsd: undefined,
+    });
+    try {
+      await this.transact([
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: lineageItem(opened),
+            ConditionExpression: '#version = :version',
+            ExpressionAttributeNames: { '#version': 'version' },
+            ExpressionAttributeValues: { ':version': existing.version },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        },
+        this.openedAudit(opened),
+      ]);
+      return { started: true, lineage: opened, executionName };
+    } catch (error) {
+      const reason = conditionFailure(error, 0);
+      if (!reason) throw error;
+      // Another alarm opened the new generation first.
+      const fresh = reason.Item ? parseLineage(fromAttributeMap(reason.Item)) : await this.getLineage(input.lineageId);
+      return { started: false, lineage: fresh ?? existing };
+    }
+  }
+
+  async confirmStarted(lineageId: string, executionName: string, at: string): Promise<boolean> {
+    return this.rewrite<boolean>(lineageId, (current) => {
+      if (current.executionName !== executionName || current.startedExecution === executionName) return { result: false };
+      return { result: true, write: { set: { startedExecution: executionName, updatedAt: at } } };
+    });
+  }
+
+  async recordMeasured(lineageId: string, measured: NonNullable<Lineage['measured']>, at: string): Promise<void> {
+    await this.rewrite<void>(lineageId, (current) => {
+      if (JSON.stringify(current.measured) === JSON.stringify(measured)) return { result: undefined };
+      return { result: undefined, write: { set: { measured, updatedAt: at } } };
+    });
+  }
+
+  async getLineage(lineageId: string): Promise<Lineage | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: lineageKey(lineageId), ConsistentRead: true }));
+    return out.Item ? parseLineage(out.Item) : undefined;
+  }
+
+  /** Every lineage, most recently updated first. */
+  async listLineages(): Promise<Lineage[]> {
+    const items = await this.queryAll(this.byKindQuery('lineage', { newestFirst: true }));
+    return items.map(parseLineage);
+  }
+
+  async transition(
+    lineageId: string,
+    change: {
+      from: readonly LineageStatus[];
+      to: LineageStatus;
+      at: string;
+      actor: string;
+      action: string;
+      detail?: Record<string, unknown>;
+    },
+  ): Promise<Lineage> {
+    if (change.from.length === 0) {
+      const current = await this.requireLineage(lineageId);
+      throw new ConflictError(`lineage ${lineageId} is ${current.status}; no status to move from was given`);
+    }
+    const expr = new Expressions();
+    const update = expr.update({ set: { status: change.to, updatedAt: change.at }, add: { version: 1 } });
+    const condition = `attribute_exists(${expr.name(PK)}) AND ${expr.name('status')} IN (${change.from.map((s) => expr.value(s)).join(', ')})`;
+    const audit = this.auditPut({
+      lineageId,
+      at: change.at,
+      actor: change.actor,
+      action: change.action,
+      detail: { status: change.to, ...change.detail },
+    });
+    try {
+      await this.transact([
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: lineageKey(lineageId),
+            UpdateExpression: update,
+            ConditionExpression: condition,
+            ...expr.attributes(),
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        },
+        audit,
+      ]);
+    } catch (error) {
+      const reason = conditionFailure(error, 0);
+      if (!reason) throw error;
+      if (!reason.Item) throw new NotFoundError(`no lineage ${lineageId}`);
+      const current = parseLineage(fromAttributeMap(reason.Item));
+      throw new ConflictError(
+        `lineage ${lineageId} is ${current.status}, not ${change.from.join(' or ')}: cannot move it to ${change.to}`,
+        { cause: error },
+      );
+    }
+    return this.requireLineage(lineageId);
+  }
+
+  async recordIssue(lineageId: string, issue: IssueRef, at: string): Promise<Lineage> {
+    const expr = new Expressions();
+    const update = expr.update({ set: { issue: issueRef.parse(issue), updatedAt: at }, add: { version: 1 } });
+    const exists = `attribute_exists(${expr.name(PK)})`;
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: lineageKey(lineageId),
+          UpdateExpression: update,
+          ConditionExpression: exists,
+          ...expr.attributes(),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return parseLineage(out.Attributes);
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) throw new NotFoundError(`no lineage ${lineageId}`, { cause: error });
+      throw error;
+    }
+  }
+
+  async awaitFix(lineageId: string, taskToken: string, at: string): Promise<Lineage> {
+    const expr = new Expressions();
+    const update = expr.update({
+      set: { taskToken, status: 'awaiting-fix' satisfies LineageStatus, updatedAt: at },
+      add: { version: 1 },
+    });
+    const condition = `attribute_exists(${expr.name(PK)}) AND ${expr.name('status')} IN (${AWAIT_FIX_FROM.map((s) => expr.value(s)).join(', ')})`;
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: lineageKey(lineageId),
+          UpdateExpression: update,
+          ConditionExpression: condition,
+          ...expr.attributes(),
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return parseLineage(out.Attributes);
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      const current = await this.oldLineage(error, lineageId);
+      if (!current) throw new NotFoundError(`no lineage ${lineageId}`, { cause: error });
+      throw new ConflictError(`lineage ${lineageId} is ${current.status}, not ${AWAIT_FIX_FROM.join(' or ')}: cannot await a fix`, {
+        cause: error,
+      });
+    }
+  }
+
+  /** Lineages awaiting a fix (read from the byKind index, so eventually consistent on AWS). */
+  async findAwaitingFix(service?: string): Promise<Lineage[]> {
+    const query = this.byKindQuery('lineage', { newestFirst: false });
+    const names = { ...query.ExpressionAttributeNames, '#status': 'status' } as Record<string, string>;
+    const values = { ...query.ExpressionAttributeValues, ':awaiting': 'awaiting-fix' } as Record<string, unknown>;
+    let filter = '#status = :awaiting';
+    if (service !== undefined) {
+      names['#service'] = 'service';
+      values[':service'] = service;
+      filter += ' AND #service = :service';
+    }
+    const items = await this.queryAll({
+      ...query,
+      FilterExpression: filter,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    });
+    return items.map(parseLineage);
+  }
+
+  async claimTaskToken(lineageId: string, at: string, deployId: string): Promise<string | undefined> {
+    // Conditional on the token itself, and written with its audit event: of concurrent claims one
+    // moves the lineage to validating and gets the token, the others find it gone.
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.getLineage(lineageId);
+      const token = current?.status === 'awaiting-fix' ? current.taskToken : undefined;
+      if (token === undefined) return undefined;
+      const expr = new Expressions();
+      const update = expr.update({
+        set: { status: 'validating' satisfies LineageStatus, updatedAt: at },
+        add: { version: 1 },
+        remove: ['taskToken'],
+      });
+      const sameToken = `${expr.name('status')} = ${expr.value('awaiting-fix')} AND ${expr.name('taskToken')} = ${expr.value(token)}`;
+      try {
+        await this.transact([
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: lineageKey(lineageId),
+              UpdateExpression: update,
+              ConditionExpression: sameToken,
+              ...expr.attributes(),
+            },
+          },
+          this.auditPut({ lineageId, at, actor: 'prodloop', action: 'fix-deploy-claimed', detail: { deployId, status: 'validating' } }),
+        ]);
+        return token;
+      } catch (error) {
+        // Claimed (or replaced by a new awaitFix) since it was read: read it again.
+        if (!conditionFailure(error, 0)) throw error;
+        if (attempt >= MAX_ATTEMPTS) throw new ConflictError(`the task token of lineage ${lineageId} kept changing`, { cause: error });
+      }
+    }
+  }
+
+  async charge(input: ChargeInput, limits: { iterationCap: number }): Promise<ChargeResult> {
+    if (!Number.isFinite(input.costUsd) || input.costUsd < 0) {
+      throw new RangeError(`a charge must be a finite, non-negative amount (got ${input.costUsd})`);
+    }
+    const expr = new Expressions();
+    const update = expr.update({
+      set: { updatedAt: input.at },
+      add: {
+        costUsd: input.costUsd,
+        version: 1,
+        ...(input.iteration ? { iterations: 1 } : {}),
+        ...(input.category === 'reported' ? { reportedCostUsd: input.costUsd } : {}),
+        ...(input.category === 'prodloop' ? { ownCostUsd: input.costUsd } : {}),
+      },
+    });
+    const exists = `attribute_exists(${expr.name(PK)})`;
+    let applied = true;
+    try {
+      await this.transact([
+        this.oncePut(`charge:${input.chargeId}`, input.at, RECORD_TTL_SECONDS, { lineageId: input.lineageId, reason: input.reason }),
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: lineageKey(input.lineageId),
+            UpdateExpression: update,
+            ConditionExpression: exists,
+            ...expr.attributes(),
+          },
+        },
+      ]);
+    } catch (error) {
+      if (conditionFailure(error, 1)) throw new NotFoundError(`no lineage ${input.lineageId}`, { cause: error });
+      if (!conditionFailure(error, 0)) throw error;
+      applied = false;
+    }
+    const current = await this.requireLineage(input.lineageId);
+    return {
+      lineage: current,
+      applied,
+      budgetSpent: current.costUsd >= current.budgetUsd,
+      iterationCapReached: current.iterations >= limits.iterationCap,
+    };
+  }
+
+  async resetBudget(lineageId: string, by: { actor: string; reason: string; at: string; budgetUsd?: number }): Promise<Lineage> {
+    if (by.budgetUsd !== undefined && !(Number.isFinite(by.budgetUsd) && by.budgetUsd > 0)) {
+      throw new RangeError(`a budget must be a positive amount (got ${by.budgetUsd})`);
+    }
+    await this.rewrite(lineageId, (current) => ({
+      result: undefined,
+      write: {
+        set: { iterations: 0, costUsd: 0, budgetUsd: by.budgetUsd, updatedAt: by.at },
+        audit: {
+          at: by.at,
+          actor: by.actor,
+          action: 'budget-reset',
+          detail: {
+            reason: by.reason,
+            previousIterations: current.iterations,
+            previousCostUsd: current.costUsd,
+            previousBudgetUsd: current.budgetUsd,
+            budgetUsd: by.budgetUsd ?? current.budgetUsd,
+          },
+        },
+      },
+    }));
+    return this.requireLineage(lineageId);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Fix deploys, halts and hand-overs between executions
+
+  async claimFix(lineageId: string, deploy: DeploySignal, at: string): Promise<ClaimFixResult> {
+    const fix = { deployId: deploy.deployId, at: utc(deploy.at) };
+    return this.rewrite<ClaimFixResult>(lineageId, (current) => {
+      const last = current.fixDeploy;
+      if (last && (last.deployId === fix.deployId || Date.parse(fix.at) <= Date.parse(last.at))) {
+        return {
+          result: {
+            outcome: 'stale',
+            reason:
+              last.deployId === fix.deployId
+                ? `deploy ${fix.deployId} already resumed the loop`
+                : `deploy ${fix.deployId} (${fix.at}) is not newer than ${last.deployId} (${last.at}), which resumed the loop`,
+          },
+        };
+      }
+      const queued = current.queuedFix;
+      if (queued && (queued.deployId === fix.deployId || Date.parse(fix.at) <= Date.parse(queued.at))) {
+        return { result: { outcome: 'stale', reason: `deploy ${queued.deployId} is queued already and not older than ${fix.deployId}` } };
+      }
+      if (current.status === 'awaiting-fix' && current.taskToken) {
+        return {
+          result: { outcome: 'resume', taskToken: current.taskToken },
+          write: {
+            set: { status: 'validating' satisfies LineageStatus, fixDeploy: fix, updatedAt: at },
+            remove: ['taskToken', 'queuedFix'],
+            audit: { at, actor: 'prodloop', action: 'fix-deploy-claimed', detail: { deployId: fix.deployId, status: 'validating' } },
+          },
+        };
+      }
+      if (QUEUE_FIX_IN.includes(current.status)) {
+        return {
+          result: { outcome: 'queued' },
+          write: {
+            set: { queuedFix: deploySignal.parse(deploy), updatedAt: at },
+            audit: { at, actor: 'prodloop', action: 'fix-deploy-queued', detail: { deployId: fix.deployId, status: current.status } },
+          },
+        };
+      }
+      return { result: { outcome: 'not-waiting', reason: `lineage ${lineageId} is ${current.status}` } };
+    });
+  }
+
+  async unclaimFix(lineageId: string, deployId: string, taskToken: string, at: string): Promise<boolean> {
+    return this.rewrite<boolean>(lineageId, (current) => {
+      if (current.status !== 'validating' || current.fixDeploy?.deployId !== deployId) return { result: false };
+      return {
+        result: true,
+        write: {
+          set: { status: 'awaiting-fix' satisfies LineageStatus, taskToken, updatedAt: at },
+          remove: ['fixDeploy'],
+          audit: { at, actor: 'prodloop', action: 'fix-deploy-unclaimed', detail: { deployId, status: 'awaiting-fix' } },
+        },
+      };
+    });
+  }
+
+  async parkForFix(lineageId: string, taskToken: string, at: string): Promise<{ lineage: Lineage; queued?: DeploySignal }> {
+    const queued = await this.rewrite<DeploySignal | undefined>(lineageId, (current) => {
+      if (!AWAIT_FIX_FROM.includes(current.status)) {
+        throw new ConflictError(`lineage ${lineageId} is ${current.status}, not ${AWAIT_FIX_FROM.join(' or ')}: cannot await a fix`);
+      }
+      const waiting = current.queuedFix;
+      const newer = waiting && (!current.fixDeploy || Date.parse(waiting.at) > Date.parse(current.fixDeploy.at));
+      if (waiting && newer) {
+        return {
+          result: waiting,
+          write: {
+            set: {
+              status: 'validating' satisfies LineageStatus,
+              fixDeploy: { deployId: waiting.deployId, at: utc(waiting.at) },
+              updatedAt: at,
+            },
+            remove: ['taskToken', 'queuedFix'],
+            audit: {
+              at,
+              actor: 'prodloop',
+              action: 'fix-deploy-claimed',
+              detail: { deployId: waiting.deployId, status: 'validating', queued: true },
+            },
+          },
+        };
+      }
+      return {
+        result: undefined,
+        write: {
+          set: { status: 'awaiting-fix' satisfies LineageStatus, taskToken, updatedAt: at },
+          ...(waiting ? { remove: ['queuedFix'] } : {}),
+        },
+      };
+    });
+    const lineage = await this.requireLineage(lineageId);
+    return queued ? { lineage, queued } : { lineage };
+  }
+
+  async takeFixToken(lineageId: string, reason: HaltReason, at: string, detail: Record<string, unknown> = {}): Promise<string | undefined> {
+    return this.rewrite<string | undefined>(lineageId, (current) => {
+      if (current.status !== 'awaiting-fix' || !current.taskToken) return { result: undefined };
+      return {
+        result: current.taskToken,
+        write: {
+          set: { status: 'halted' satisfies LineageStatus, haltReason: reason, updatedAt: at },
+          remove: ['taskToken'],
+          audit: { at, actor: 'prodloop', action: 'loop-halted', detail: { reason, ...detail } },
+        },
+      };
+    });
+  }
+
+  async parkForHuman(lineageId: string, taskToken: string, reason: HaltReason, at: string): Promise<Lineage> {
+    await this.rewrite<void>(lineageId, (current) => {
+      if (!PARK_FOR_HUMAN_FROM.includes(current.status)) {
+        throw new ConflictError(`lineage ${lineageId} is ${current.status}: its loop cannot wait for a human`);
+      }
+      return {
+        result: undefined,
+        write: {
+          set: { status: 'halted' satisfies LineageStatus, haltReason: reason, taskToken, updatedAt: at },
+          audit: { at, actor: 'prodloop', action: 'waiting-for-human', detail: { reason, status: 'halted' } },
+        },
+      };
+    });
+    return this.requireLineage(lineageId);
+  }
+
+  async releaseHuman(
+    lineageId: string,
+    by: { actor: string; reason: string; at: string },
+  ): Promise<{ lineage: Lineage; taskToken?: string }> {
+    const token = await this.rewrite<string | undefined>(lineageId, (current) => {
+      if (current.status !== 'halted')
+        throw new ConflictError(`lineage ${lineageId} is ${current.status}, not halted: there is no stopped loop to resume`);
+      if (!current.taskToken) return { result: undefined };
+      return {
+        result: current.taskToken,
+        write: {
+          set: { status: 'awaiting-fix' satisfies LineageStatus, updatedAt: by.at },
+          remove: ['taskToken', 'haltReason'],
+          audit: {
+            at: by.at,
+            actor: by.actor,
+            action: 'loop-resumed',
+            detail: { reason: by.reason, haltReason: current.haltReason, status: 'awaiting-fix' },
+          },
+        },
+      };
+    });
+    const lineage = await this.requireLineage(lineageId);
+    return token ? { lineage, taskToken: token } : { lineage };
+  }
+
+  async continueExecution(lineageId: string, from: string, to: string, at: string): Promise<Lineage> {
+    await this.rewrite<void>(lineageId, (current) => {
+      if (current.executionName === to) return { result: undefined };
+      if (current.executionName !== from) {
+        throw new ConflictError(
+          `lineage ${lineageId} runs in ${current.executionName ?? 'no execution'}, not ${from}: cannot continue in ${to}`,
+        );
+      }
+      return {
+        result: undefined,
+        write: {
+          set: { executionName: to, updatedAt: at },
+          audit: { at, actor: 'prodloop', action: 'execution-continued', detail: { from, to } },
+        },
+      };
+    });
+    return this.requireLineage(lineageId);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Audit trail
+
+  async appendAudit(event: AuditEvent): Promise<void> {
+    await this.doc.send(new PutCommand(this.auditPut(event).Put));
+  }
+
+  /** The lineage's audit events, oldest first. */
+  async auditTrail(lineageId: string): Promise<AuditEvent[]> {
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :audit)',
+      ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+      ExpressionAttributeValues: { ':pk': lineagePk(lineageId), ':audit': 'AUDIT#' },
+      ConsistentRead: true,
+      ScanIndexForward: true,
+    });
+    return items.map((item) => parseItem(auditEvent, item));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Deploys and health events
+
+  async recordDeploy(deploy: DeploySignal, recordedAt: string): Promise<boolean> {
+    const parsed = deploySignal.parse(deploy);
+    const record: RecordedDeploy = recordedDeploy.parse({ ...parsed, recordedAt });
+    const expiresAt = epochSeconds(recordedAt) + RECORD_TTL_SECONDS;
+    return this.recordOnce(`deploy:${parsed.deployId}:${parsed.status}`, recordedAt, {
+      ...record,
+      [PK]: `DEPLOY#${parsed.service}`,
+      [SK]: `${utc(parsed.at)}#${parsed.deployId}#${parsed.status}`,
+      [TTL]: expiresAt,
+    });
+  }
+
+  /** Deploys of the service that finished (succeeded, failed, rolled back) between the two instants, inclusive, oldest first. */
+  async deploysBetween(service: string, from: string, to: string): Promise<RecordedDeploy[]> {
+    const lower = utc(from);
+    const upper = `${utc(to)}~`;
+    if (lower > upper) return [];
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+      ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+      ExpressionAttributeValues: { ':pk': `DEPLOY#${service}`, ':from': lower, ':to': upper },
+      ConsistentRead: true,
+      ScanIndexForward: true,
+    });
+    return items.map((item) => parseItem(recordedDeploy, item, { keepKind: true })).filter((d) => FINISHED_DEPLOY_STATUSES.has(d.status));
+  }
+
+  async recordHealthEvent(event: HealthSignal): Promise<boolean> {
+    const parsed = healthSignal.parse(event);
+    return this.recordOnce(`health:${parsed.eventArn}`, parsed.at, {
+      ...parsed,
+      [PK]: `HEALTH#${parsed.service}`,
+      [SK]: `${utc(parsed.at)}#${parsed.eventArn}`,
+      [TTL]: epochSeconds(parsed.at) + RECORD_TTL_SECONDS,
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Quarantine locks
+
+  async lockPaths(locks: readonly QuarantineLock[]): Promise<QuarantineLock[]> {
+    const requested = new Map<string, QuarantineLock>();
+    for (const lock of locks) {
+      const parsed = quarantineLock.parse(lock);
+      if (!requested.has(parsed.path)) requested.set(parsed.path, parsed);
+    }
+    let pending = [...requested.values()];
+    while (pending.length > 0) {
+      const batch = pending.slice(0, MAX_TRANSACT_ITEMS);
+      try {
+        await this.transact(
+          batch.map((lock) => ({
+            Put: {
+              TableName: this.tableName,
+              Item: lockItem(lock),
+              ConditionExpression: 'attribute_not_exists(#pk)',
+              ExpressionAttributeNames: { '#pk': PK },
+            },
+          })),
+        );
+        pending = pending.slice(batch.length);
+      } catch (error) {
+        const reasons = cancellationReasons(error);
+        if (!reasons?.some((r) => r.Code === 'ConditionalCheckFailed')) throw error;
+        // Paths locked already keep their first lock: lock only the others.
+        const held = new Set(batch.filter((_, i) => reasons[i]?.Code === 'ConditionalCheckFailed').map((l) => l.path));
+        pending = pending.filter((l) => !held.has(l.path));
+      }
+    }
+    return this.getLocks([...requested.keys()]);
+  }
+
+  /** Every lock, oldest first. */
+  async listLocks(): Promise<QuarantineLock[]> {
+    const items = await this.queryAll(this.byKindQuery('lock', { newestFirst: false }));
+    return items.map(parseLock);
+  }
+
+  async liftLock(path: string, by: { actor: string; reason: string; at: string }): Promise<QuarantineLock> {
+    for (let attempt = 1; ; attempt++) {
+      const [lock] = await this.getLocks([path]);
+      if (!lock) throw new NotFoundError(`no lock on ${path}`);
+      try {
+        await this.transact([
+          {
+            Delete: {
+              TableName: this.tableName,
+              Key: lockKey(path),
+              ConditionExpression: '#lineageId = :lineageId AND #lockedAt = :lockedAt',
+              ExpressionAttributeNames: { '#lineageId': 'lineageId', '#lockedAt': 'lockedAt' },
+              ExpressionAttributeValues: { ':lineageId': lock.lineageId, ':lockedAt': lock.lockedAt },
+            },
+          },
+          this.auditPut({
+            lineageId: lock.lineageId,
+            at: by.at,
+            actor: by.actor,
+            action: 'quarantine-lifted',
+            detail: { path, reason: by.reason, lockReason: lock.reason, lockedAt: lock.lockedAt, deployId: lock.deployId },
+          }),
+        ]);
+        return lock;
+      } catch (error) {
+        // Lifted or replaced since it was read: read it again.
+        if (!conditionFailure(error, 0)) throw error;
+        if (attempt >= MAX_ATTEMPTS) throw new ConflictError(`the lock on ${path} kept changing; not lifted`, { cause: error });
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Idempotency
+
+  async claimOnce(key: string, ttlSeconds: number, at: string): Promise<boolean> {
+    try {
+      await this.doc.send(new PutCommand(this.oncePut(key, at, ttlSeconds).Put));
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  async releaseClaim(key: string): Promise<void> {
+    await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { [PK]: `ONCE#${key}`, [SK]: 'ONCE' } }));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Internals
+
+  private openedAudit(opened: Lineage): PutAction {
+    return this.auditPut({
+      lineageId: opened.lineageId,
+      at: opened.updatedAt,
+      actor: 'prodloop',
+      action: 'lineage-opened',
+      detail: {
+        generation: opened.generation,
+        executionName: opened.executionName,
+        alarmName: opened.alarmName,
+        fingerprint: opened.fingerprint,
+      },
+    });
+  }
+
+  /**
+   * Reads the lineage, lets `plan` decide, and writes the change (with its audit event) conditional on
+   * the version read; a concurrent write makes it read and decide again.
+   */
+  private async rewrite<R>(lineageId: string, plan: (current: Lineage) => Rewrite<R>): Promise<R> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.requireLineage(lineageId);
+      const decided = plan(current);
+      if (!decided.write) return decided.result;
+      const { set = {}, remove = [], audit } = decided.write;
+      const expr = new Expressions();
+      const update = expr.update({ set: { ...set, version: current.version + 1 }, remove });
+      const sameVersion = `${expr.name('version')} = ${expr.value(current.version)}`;
+      try {
+        await this.transact([
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: lineageKey(lineageId),
+              UpdateExpression: update,
+              ConditionExpression: sameVersion,
+              ...expr.attributes(),
+            },
+          },
+          ...(audit ? [this.auditPut({ lineageId, ...audit })] : []),
+        ]);
+        return decided.result;
+      } catch (error) {
+        if (!conditionFailure(error, 0)) throw error;
+        if (attempt >= MAX_ATTEMPTS)
+          throw new ConflictError(`lineage ${lineageId} kept changing under a concurrent write`, { cause: error });
+        await backoff(attempt);
+      }
+    }
+  }
+
+  private async requireLineage(lineageId: string): Promise<Lineage> {
+    const found = await this.getLineage(lineageId);
+    if (!found) throw new NotFoundError(`no lineage ${lineageId}`);
+    return found;
+  }
+
+  /** The record a failed conditional write found (ReturnValuesOnConditionCheckFailure), else a fresh read. */
+  private async oldLineage(error: unknown, lineageId: string): Promise<Lineage | undefined> {
+    const item = (error as { Item?: Record<string, AttributeValue> }).Item;
+    return item ? parseLineage(fromAttributeMap(item)) : this.getLineage(lineageId);
+  }
+
+  private auditPut(event: AuditEvent): PutAction {
+    const parsed = auditEvent.parse(event);
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: compact({ ...parsed, [PK]: lineagePk(parsed.lineageId), [SK]: `AUDIT#${utc(parsed.at)}#${tiebreak()}` }) as Item,
+      },
+    };
+  }
+
+  /** A once-key put that fails when the key is held and not yet expired at `at`. */
+  private oncePut(key: string, at: string, ttlSeconds: number, extra: Item = {}): PutAction {
+    const now = epochSeconds(at);
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: compact({ ...extra, key, at, [PK]: `ONCE#${key}`, [SK]: 'ONCE', [TTL]: now + ttlSeconds }) as Item,
+        ConditionExpression: 'attribute_not_exists(#pk) OR #expiresAt <= :now',
+        ExpressionAttributeNames: { '#pk': PK, '#expiresAt': TTL },
+        ExpressionAttributeValues: { ':now': now },
+      },
+    };
+  }
+
+  /** Writes the record together with its once-key; false when the key was claimed before. */
+  private async recordOnce(key: string, at: string, item: Item): Promise<boolean> {
+    try {
+      await this.transact([this.oncePut(key, at, RECORD_TTL_SECONDS), { Put: { TableName: this.tableName, Item: compact(item) as Item } }]);
+      return true;
+    } catch (error) {
+      if (conditionFailure(error, 0)) return false;
+      throw error;
+    }
+  }
+
+  private async getLocks(paths: readonly string[]): Promise<QuarantineLock[]> {
+    const found = new Map<string, QuarantineLock>();
+    for (let i = 0; i < paths.length; i += MAX_TRANSACT_ITEMS) {
+      let keys: Record<string, unknown>[] | undefined = paths.slice(i, i + MAX_TRANSACT_ITEMS).map(lockKey);
+      for (let attempt = 1; keys && keys.length > 0; attempt++) {
+        const out: BatchGetCommandOutput = await this.doc.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
+        );
+        for (const item of out.Responses?.[this.tableName] ?? []) {
+          const lock = parseLock(item);
+          found.set(lock.path, lock);
+        }
+        keys = out.UnprocessedKeys?.[this.tableName]?.Keys;
+        if (keys && keys.length > 0) await backoff(attempt);
+      }
+    }
+    return paths.flatMap((p) => {
+      const lock = found.get(p);
+      return lock ? [lock] : [];
+    });
+  }
+
+  private byKindQuery(kind: 'lineage' | 'lock', order: { newestFirst: boolean }): QueryCommandInput {
+    return {
+      TableName: this.tableName,
+      IndexName: BY_KIND.name,
+      KeyConditionExpression: '#kind = :kind',
+      ExpressionAttributeNames: { '#kind': BY_KIND.partitionKey },
+      ExpressionAttributeValues: { ':kind': kind },
+      ScanIndexForward: !order.newestFirst,
+    };
+  }
+
+  private async queryAll(input: QueryCommandInput): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.doc.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  /** TransactWriteItems, tried again while it only loses to concurrent transactions. */
+  private async transact(items: TransactItem[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
+        return;
+      } catch (error) {
+        if (!isTransientConflict(error)) throw error;
+        if (attempt >= MAX_ATTEMPTS) throw new ConflictError('a transaction kept conflicting with concurrent writes', { cause: error });
+        await backoff(attempt);
+      }
+    }
+  }
+}
+
+// -----------------------------------------------------------------------------------------------
+// Expressions
+
+/** Builds update and condition expressions with placeholders for every name (many are reserved words). */
+class Expressions {
+  private readonly names: Record<string, string> = {};
+  private readonly values: Record<string, unknown> = {};
+  private count = 0;
+
+  name(attribute: string): string {
+    const placeholder = `#${attribute.replace(/[^A-Za-z0-9_]/g, '_')}`;
+    this.names[placeholder] = attribute;
+    return placeholder;
+  }
+
+  value(value: unknown): string {
+    const placeholder = `:v${this.count++}`;
+    this.values[placeholder] = compact(value);
+    return placeholder;
+  }
+
+  /** SET (undefined values are left alone), ADD and REMOVE clauses. */
+  update(change: { set?: Record<string, unknown>; add?: Record<string, number>; remove?: readonly string[] }): string {
+    const clauses: string[] = [];
+    const set = Object.entries(change.set ?? {})
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${this.name(k)} = ${this.value(v)}`);
+    if (set.length > 0) clauses.push(`SET ${set.join(', ')}`);
+    const add = Object.entries(change.add ?? {}).map(([k, v]) => `${this.name(k)} ${this.value(v)}`);
+    if (add.length > 0) clauses.push(`ADD ${add.join(', ')}`);
+    const remove = (change.remove ?? []).map((k) => this.name(k));
+    if (remove.length > 0) clauses.push(`REMOVE ${remove.join(', ')}`);
+    return clauses.join(' ');
+  }
+
+  /** The placeholders used so far; call it after building every expression that uses them. */
+  attributes(): { ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Record<string, unknown> } {
+    return {
+      ...(Object.keys(this.names).length > 0 ? { ExpressionAttributeNames: { ...this.names } } : {}),
+      ...(Object.keys(this.values).length > 0 ? { ExpressionAttributeValues: { ...this.values } } : {}),
+    };
+  }
+}
+
+// -----------------------------------------------------------------------------------------------
+// Keys and items
+
+function lineagePk(lineageId: string): string {
+  return `LINEAGE#${lineageId}`;
+}
+
+function lineageKey(lineageId: string): Item {
+  return { [PK]: lineagePk(lineageId), [SK]: 'META' };
+}
+
+function lockKey(path: string): Item {
+  return { [PK]: `LOCK#${path}`, [SK]: 'LOCK' };
+}
+
+function lineageItem(value: Lineage): Item {
+  return compact({ ...value, ...lineageKey(value.lineageId), [BY_KIND.partitionKey]: 'lineage' }) as Item;
+}
+
+function lockItem(lock: QuarantineLock): Item {
+  return compact({ ...lock, ...lockKey(lock.path), [BY_KIND.partitionKey]: 'lock', [BY_KIND.sortKey]: lock.lockedAt }) as Item;
+}
+
+function executionNameOf(lineageId: string, generation: number): string {
+  return `${lineageId}-g${generation}`;
+}
+
+/** Validates an item read back, without the table's own attributes (keys, kind marker, TTL). */
+function parseItem<T>(schema: ZodLike<T>, item: Item | undefined, options: { keepKind?: boolean } = {}): T {
+  if (!item) throw new Error('expected an item, got none');
+  const { [PK]: _pk, [SK]: _sk, [TTL]: _ttl, ...rest } = item;
+  if (!options.keepKind) delete rest[BY_KIND.partitionKey];
+  return schema.parse(rest);
+}
+
+function parseLineage(item: Item | undefined): Lineage {
+  return parseItem(lineageSchema, item);
+}
+
+function parseLock(item: Item): QuarantineLock {
+  // The lock's updatedAt only feeds the index; the schema drops it.
+  return parseItem(quarantineLock, item);
+}
+
+// -----------------------------------------------------------------------------------------------
+// Errors
+
+interface CancellationReason {
+  readonly Code?: string;
+  readonly Item?: Record<string, AttributeValue>;
+}
+
+function isConditionalCheckFailed(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
+function cancellationReasons(error: unknown): CancellationReason[] | undefined {
+  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return undefined;
+  return (error as { CancellationReasons?: CancellationReason[] }).CancellationReasons ?? [];
+}
+
+/** The reason of the action at `index` when a transaction was cancelled because its condition failed. */
+function conditionFailure(error: unknown, index: number): CancellationReason | undefined {
+  const reason = cancellationReasons(error)?.[index];
+  return reason?.Code === 'ConditionalCheckFailed' ? reason : undefined;
+}
+
+const TRANSIENT_CANCELLATION_CODES: ReadonlySet<string> = new Set([
+  'TransactionConflict',
+  'ThrottlingError',
+  'ProvisionedThroughputExceeded',
+]);
+
+function isTransientConflict(error: unknown): boolean {
+  if (error instanceof Error && error.name === 'TransactionConflictException') return true;
+  const reasons = cancellationReasons(error);
+  if (!reasons || reasons.some((r) => r.Code === 'ConditionalCheckFailed')) return false;
+  return reasons.some((r) => r.Code !== undefined && TRANSIENT_CANCELLATION_CODES.has(r.Code));
+}
+
+function raise(error: Error): never {
+  throw error;
+}
+
+// -----------------------------------------------------------------------------------------------
+// Values
+
+function utc(instant: string): string {
+  const ms = Date.parse(instant);
+  if (Number.isNaN(ms)) throw new RangeError(`not an ISO 8601 instant: ${instant}`);
+  return new Date(ms).toISOString();
+}
+
+function epochSeconds(instant: string): number {
+  return Math.floor(Date.parse(utc(instant)) / 1000);
+}
+
+let lastTiebreakMs = 0;
+let tiebreakCounter = 0;
+
+/** Increasing within a process (then random), so events at the same instant keep their order. */
+function tiebreak(): string {
+  const now = Date.now();
+  if (now === lastTiebreakMs) tiebreakCounter++;
+  else {
+    lastTiebreakMs = now;
+    tiebreakCounter = 0;
+  }
+  const random = Math.floor(Math.random() * 36 ** 6)
+    .toString(36)
+    .padStart(6, '0');
+  return `${now.toString(36).padStart(9, '0')}${tiebreakCounter.toString(36).padStart(4, '0')}${random}`;
+}
+
+/** Drops undefined values from plain objects and arrays, whatever the client's marshalling options. */
+function compact(value: unknown): unknown {
+  if (Array.isArray(value)) return value.filter((v) => v !== undefined).map(compact);
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, compact(v)]),
+    );
+  }
+  return value;
+}
+
+/** Plain values of an item returned raw by DynamoDB (condition-failure items are not unmarshalled). */
+function fromAttributeMap(map: Record<string, AttributeValue>): Item {
+  return Object.fromEntries(Object.entries(map).map(([k, v]) => [k, fromAttributeValue(v)]));
+}
+
+function fromAttributeValue(value: AttributeValue): unknown {
+  if (value.S !== undefined) return value.S;
+  if (value.N !== undefined) return Number(value.N);
+  if (value.BOOL !== undefined) return value.BOOL;
+  if (value.NULL !== undefined) return null;
+  if (value.M !== undefined) return fromAttributeMap(value.M);
+  if (value.L !== undefined) return value.L.map(fromAttributeValue);
+  if (value.SS !== undefined) return new Set(value.SS);
+  if (value.NS !== undefined) return new Set(value.NS.map(Number));
+  if (value.B !== undefined) return value.B;
+  if (value.BS !== undefined) return new Set(value.BS);
+  return undefined;
+}
+
+function backoff(attempt: number): Promise<void> {
+  const ms = Math.random() * Math.min(1000, 10 * 2 ** attempt);
+  return new Promise((done) => setTimeout(done, ms));
+}

@@ -1,0 +1,122 @@
+/**
+ * ingest-alarm: a CloudWatch alarm state change (EventBridge, or SNS-wrapped) becomes a lineage.
+ * Opening the lineage is a conditional write, and the execution name derives from the lineage and
+ * its generation, so a storm of alarms for one problem starts one execution.
+ */
+
+import { codePathsFor } from '#domain/config/config';
+import { lineageIdFor } from '#domain/lineage/fingerprint';
+import { errorMessage, TransientError } from '#domain/shared/errors';
+import { parseAlarmEvent } from '#domain/signals/alarm';
+import type { AlarmSignal } from '#domain/signals/signals';
+import { type Deps, executionSettings } from '#ports/deps';
+import type { AlarmTags } from '#ports/ports';
+
+export type IngestOutcome =
+  | { readonly outcome: 'started'; readonly lineageId: string; readonly executionName: string }
+  | { readonly outcome: 'in-flight'; readonly lineageId: string }
+  | { readonly outcome: 'ignored' | 'rejected'; readonly reason: string };
+
+export type IngestAlarmDeps = Pick<Deps, 'config' | 'store' | 'workflow' | 'events' | 'parking' | 'clock' | 'logger'> & {
+  /** Reads alarm tags, for `watchedAlarms.tags`; without it only name prefixes admit an alarm. */
+  readonly alarmTags?: AlarmTags;
+};
+
+export function makeIngestAlarm(deps: IngestAlarmDeps) {
+  const { config, store, workflow, events, parking, clock, logger, alarmTags } = deps;
+  const { namePrefixes, tags: wantedTags } = config.watchedAlarms;
+
+  /** Watched by a name prefix, else by a tag (read from CloudWatch: EventBridge cannot filter on tags). */
+  async function watched(signal: AlarmSignal): Promise<{ outcome: 'watched' } | { outcome: 'ignored' | 'rejected'; reason: string }> {
+    if (namePrefixes.some((p) => signal.alarmName.startsWith(p))) return { outcome: 'watched' };
+    const unmatched = `alarm ${signal.alarmName} matches no watched name prefix`;
+    if (wantedTags.length === 0) return { outcome: 'ignored', reason: unmatched };
+    if (!alarmTags) return { outcome: 'ignored', reason: `${unmatched}, and alarm tags cannot be read here` };
+    const arn = signal.alarmArn ?? alarmArnOf(signal);
+    if (!arn) return { outcome: 'ignored', reason: `${unmatched}, and the event names no alarm ARN, account or region to read its tags` };
+    let tags: Readonly<Record<string, string>> | undefined;
+    try {
+      tags = await alarmTags.tagsOf(arn);
+    } catch (error) {
+      if (error instanceof TransientError) throw error;
+      return { outcome: 'rejected', reason: errorMessage(error) };
+    }
+    if (tags === undefined) return { outcome: 'ignored', reason: `${unmatched}, and CloudWatch no longer knows it (deleted?)` };
+    const match = wantedTags.find((t) => tags[t.key] === t.value);
+    if (match) return { outcome: 'watched' };
+    return { outcome: 'ignored', reason: `${unmatched} or tag (${wantedTags.map((t) => `${t.key}=${t.value}`).join(', ')})` };
+  }
+  return async (event: unknown): Promise<IngestOutcome> => {
+    const parsed = parseAlarmEvent(event, { tenantDimension: config.tenantDimension });
+    if (parsed.outcome === 'rejected') {
+      logger.warn('alarm event rejected and parked', { reason: parsed.reason });
+      await parking.park(event, parsed.reason, 'ingest-alarm');
+      return parsed;
+    }
+    if (parsed.outcome === 'ignored') {
+      logger.info('alarm event ignored', { reason: parsed.reason });
+      return parsed;
+    }
+    const signal = parsed.signal;
+    if (signal.state !== 'ALARM') {
+      const reason = `alarm ${signal.alarmName} went to ${signal.state}; validation reads the metric, not alarm states`;
+      logger.info('alarm left ALARM', { reason });
+      return { outcome: 'ignored', reason };
+    }
+    const watch = await watched(signal);
+    if (watch.outcome !== 'watched') {
+      if (watch.outcome === 'rejected') {
+        logger.error('alarm tags unreadable; event parked', { reason: watch.reason });
+        await parking.park(event, watch.reason, 'ingest-alarm');
+      } else logger.info('alarm not watched', { reason: watch.reason });
+      return watch;
+    }
+    const rule = codePathsFor(config, {
+      alarmName: signal.alarmName,
+      namespaces: signal.metrics.flatMap((m) => (m.namespace ? [m.namespace] : [])),
+    });
+    const lineageId = lineageIdFor(signal.fingerprint);
+    const opened = await store.openLineage({
+      lineageId,
+      signal,
+      ...(rule ? { service: rule.service } : {}),
+      codePaths: rule?.paths ?? [],
+      budgetUsd: config.defaultBudgetUsd,
+      at: clock.now().toISOString(),
+    });
+    const lineage = opened.lineage;
+    const executionName = opened.started ? opened.executionName : lineage.executionName;
+    // A retry after a failed start finds the lineage triaging with its start unconfirmed: starting again
+    // by name is a no-op on AWS. Once the start is confirmed, the rest of a storm calls nothing.
+    const unconfirmed = lineage.status === 'triaging' && executionName !== undefined && lineage.startedExecution !== executionName;
+    if (opened.started || unconfirmed) {
+      const name = executionName as string;
+      await workflow.start(name, { lineageId, generation: lineage.generation, executionName: name, settings: executionSettings(config) });
+      // "Lineage Opened" by the alarm that opened the execution; when that one failed before confirming
+      // the start, by the alarm (its retry, or the storm's next) that confirms it. At least once, like
+      // every EventBridge event, and not once per alarm of a storm.
+      const publish = () =>
+        events.publish('Lineage Opened', {
+          lineageId,
+          alarmName: signal.alarmName,
+          generation: lineage.generation,
+          service: lineage.service,
+        });
+      if (opened.started) await publish();
+      const confirmed = await store.confirmStarted(lineageId, name, clock.now().toISOString());
+      if (confirmed && !opened.started) await publish();
+      if (opened.started) {
+        logger.info('lineage opened', { lineageId, executionName: name });
+        return { outcome: 'started', lineageId, executionName: name };
+      }
+    }
+    logger.info('lineage already in flight; nothing new starts', { lineageId, status: lineage.status });
+    return { outcome: 'in-flight', lineageId };
+  };
+}
+
+/** The alarm's ARN from its account, region and name, when the event carries no ARN (SNS-wrapped alarms may not). */
+function alarmArnOf(signal: AlarmSignal): string | undefined {
+  if (!signal.account || !signal.region) return undefined;
+  return `arn:aws:cloudwatch:${signal.region}:${signal.account}:alarm:${signal.alarmName}`;
+}
