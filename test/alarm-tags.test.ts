@@ -8,10 +8,10 @@ import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchAlarmTags } from '#adapters/aws/cloudwatch';
 import { parseConfig } from '#domain/config/config';
 import { TransientError } from '#domain/shared/errors';
-import type { AlarmTags } from '#ports/ports';
 import { alarmEvent } from '../bin/local/run.ts';
 import { loadScenario, localDefaultConfig } from '../bin/local/scenario.ts';
 import { makeIngestAlarm } from '../lambdas/app/open-lineage.ts';
+import type { AlarmTags } from '../lambdas/ports/alarms.ts';
 import { testStore } from './support/dynamodb.ts';
 
 const silent = { info() {}, warn() {}, error() {} };

@@ -28,7 +28,7 @@ import {
 import { logThreshold } from '#domain/validation/sequential';
 import { worseWhenOf } from '#domain/validation/signal-rule';
 import { ALPHA, observations, regression, worseComponents } from '#domain/validation/validate';
-import type { Point } from '#ports/ports';
+import type { Point } from '../lambdas/domain/signals/series.ts';
 import { normal, poisson, rng } from './support/random.ts';
 
 const MINUTE = 60_000;

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SnsNotifier } from '#adapters/aws/sns';
 import { TransientError } from '#domain/shared/errors';
-import type { EscalationMessage } from '#ports/ports';
+import type { EscalationMessage } from '../lambdas/domain/issue/messages.ts';
 
 const topicArn = 'arn:aws:sns:eu-west-1:123456789012:prodloop-escalations';
 const message: EscalationMessage = {

@@ -22,11 +22,12 @@ import { dayPartial, daySummary } from '#friction/domain/aggregate';
 import { FRICTION_KINDS, type FrictionKind, frictionSettings } from '#friction/domain/config';
 import { frictionAlarmName, frictionLineageId, planRun, runKeys } from '#friction/domain/run';
 import type { LoggerLike } from '#ports/deps';
-import type { IssueDraft, IssueTracker } from '#ports/ports';
+import type { IssueDraft } from '../lambdas/domain/issue/messages.ts';
 import { makeAnalyze } from '../lambdas/friction/app/analyze.ts';
 import { makeJudge } from '../lambdas/friction/app/judge.ts';
 import { makePlan } from '../lambdas/friction/app/plan.ts';
 import { DISCOVERY_LABELS, makeReport } from '../lambdas/friction/app/report.ts';
+import type { IssueTracker } from '../lambdas/ports/issues.ts';
 
 const fixtures = join(import.meta.dirname, 'fixtures', 'agent-sessions');
 const quiet: LoggerLike = { info: () => {}, warn: () => {}, error: () => {} };

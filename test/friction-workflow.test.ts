@@ -18,11 +18,12 @@ import { S3ObjectStore } from '#friction/adapters/s3';
 import { type FrictionConfigInput, frictionSettings } from '#friction/domain/config';
 import { frictionAlarmName, frictionLineageId, runKeys } from '#friction/domain/run';
 import type { LoggerLike } from '#ports/deps';
-import type { IssueDraft, IssueTracker } from '#ports/ports';
+import type { IssueDraft } from '../lambdas/domain/issue/messages.ts';
 import { makeAnalyze } from '../lambdas/friction/app/analyze.ts';
 import { makeJudge } from '../lambdas/friction/app/judge.ts';
 import { makePlan } from '../lambdas/friction/app/plan.ts';
 import { makeReport } from '../lambdas/friction/app/report.ts';
+import type { IssueTracker } from '../lambdas/ports/issues.ts';
 
 const root = join(import.meta.dirname, '..');
 const fixtures = join(import.meta.dirname, 'fixtures', 'agent-sessions');

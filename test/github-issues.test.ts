@@ -5,7 +5,7 @@ import { createOctokit, GitHubIssueTracker, GitHubRequestError } from '#adapters
 import { lineageMarker } from '#domain/issue/issue-body';
 import { NotFoundError, TransientError } from '#domain/shared/errors';
 import type { LoggerLike } from '#ports/deps';
-import type { IssueDraft } from '#ports/ports';
+import type { IssueDraft } from '../lambdas/domain/issue/messages.ts';
 import { type GitHubServer, startGitHubServer } from './support/github-server.ts';
 import { sampleDraft } from './support/samples.ts';
 

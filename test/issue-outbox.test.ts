@@ -7,7 +7,8 @@ import { afterEach, beforeEach, test } from 'node:test';
 import { OutboxIssueTracker, OutboxNotifier } from '#adapters/local/outbox';
 import { lineageMarker } from '#domain/issue/issue-body';
 import { NotFoundError } from '#domain/shared/errors';
-import type { Clock, IssueDraft } from '#ports/ports';
+import type { IssueDraft } from '../lambdas/domain/issue/messages.ts';
+import type { Clock } from '../lambdas/ports/clock.ts';
 import { sampleDraft } from './support/samples.ts';
 
 let dir: string;

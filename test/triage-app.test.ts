@@ -14,9 +14,12 @@ import { parseConfig } from '#domain/config/config';
 import { type Decision, measuredSignal, type Verdict } from '#domain/lineage/lineage';
 import type { AlarmSignal, MetricRef } from '#domain/signals/signals';
 import { worseWhenOf } from '#domain/validation/signal-rule';
-import type { AlarmDirectory, LogSource, MetricSource, Point } from '#ports/ports';
 import { makeGithub } from '../lambdas/app/issues.ts';
 import { makeTriage } from '../lambdas/app/triage.ts';
+import type { Point } from '../lambdas/domain/signals/series.ts';
+import type { AlarmDirectory } from '../lambdas/ports/alarms.ts';
+import type { LogSource } from '../lambdas/ports/logs.ts';
+import type { MetricSource } from '../lambdas/ports/metrics.ts';
 import { testStore } from './support/dynamodb.ts';
 
 const t0 = Date.parse('2026-03-02T06:00:00Z');

@@ -8,7 +8,7 @@ import { decide, type TriageInput } from '#domain/triage/decide';
 import { logEvidence } from '#domain/triage/log-evidence';
 import { priorityOf, tierOf } from '#domain/triage/priority';
 import { reprioritize } from '#domain/triage/reprioritize';
-import type { Point, TenantSeries } from '#ports/ports';
+import type { Point, TenantSeries } from '../lambdas/domain/signals/series.ts';
 import { triagingLineage } from './support/samples.ts';
 
 const t0 = Date.parse('2026-03-02T06:00:00Z');

@@ -5,7 +5,7 @@ import type { Lineage, RecordedDeploy } from '#domain/lineage/lineage';
 import { changePoint, pathsIntersect } from '#domain/shared/stats';
 import { decide } from '#domain/triage/decide';
 import { evaluate } from '#domain/validation/validate';
-import type { Point } from '#ports/ports';
+import type { Point } from '../lambdas/domain/signals/series.ts';
 import { triagingLineage } from './support/samples.ts';
 
 const t0 = Date.parse('2026-03-02T06:00:00Z');

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseConfig } from '#domain/config/config';
+import { executionSettings } from '#domain/lineage/execution-settings';
 import { decision as decisionSchema, type Lineage } from '#domain/lineage/lineage';
 import type { MetricRef } from '#domain/signals/signals';
 import type { WorseWhen } from '#domain/validation/signal-rule';
@@ -17,9 +18,10 @@ import {
   type SignalKind,
   type ValidationSettingsInput,
 } from '#domain/validation/validate';
-import { executionSettings } from '#ports/deps';
-import type { LineageStore, MetricSource, Point } from '#ports/ports';
 import { makeValidate, resolveSignal } from '../lambdas/app/validate-fix.ts';
+import type { Point } from '../lambdas/domain/signals/series.ts';
+import type { MetricSource } from '../lambdas/ports/metrics.ts';
+import type { LineageStore } from '../lambdas/ports/store.ts';
 import { normal, poisson, rng } from './support/random.ts';
 
 const T0 = Date.parse('2026-03-02T00:00:00Z');

@@ -17,7 +17,6 @@ import type { Decision, IssueRef } from '#domain/lineage/lineage';
 import { rulesTouched, signalsToWatch } from '#domain/validation/deploy-watch';
 import type { Evaluation } from '#domain/validation/validate';
 import type { Deps, LoggerLike, ParkingLot } from '#ports/deps';
-import type { EventPublisher, ProdloopEventType, Workflow } from '#ports/ports';
 import { makeDeployWatch } from '../../lambdas/app/deploy-watch.ts';
 import { makeEscalate } from '../../lambdas/app/escalate.ts';
 import { liftLock, resetBudget } from '../../lambdas/app/human.ts';
@@ -28,6 +27,8 @@ import { makeRecordCost } from '../../lambdas/app/record-cost.ts';
 import { makeRecordDeploy } from '../../lambdas/app/record-deploy.ts';
 import { makeTriage } from '../../lambdas/app/triage.ts';
 import { makeValidate } from '../../lambdas/app/validate-fix.ts';
+import type { EventPublisher, ProdloopEventType } from '../../lambdas/ports/events.ts';
+import type { Workflow } from '../../lambdas/ports/workflow.ts';
 import { localDefaultConfig, ReplayAlarmDirectory, ReplayLogSource, ReplayMetricSource, type Scenario, SimClock } from './scenario.ts';
 import { DEPLOY_WATCH_ASL_FILE, type ExecutionRecord, LocalWorkflow, type StateTransition } from './state-machine.ts';
 

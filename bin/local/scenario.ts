@@ -5,7 +5,10 @@
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 import type { ProdloopConfigInput } from '#domain/config/config';
-import type { AlarmDescription, AlarmDirectory, LogSample, LogSource, MetricSource, Point, TenantSeries } from '#ports/ports';
+import type { LogSample, Point, TenantSeries } from '../../lambdas/domain/signals/series.ts';
+import type { AlarmDescription, AlarmDirectory } from '../../lambdas/ports/alarms.ts';
+import type { LogSource } from '../../lambdas/ports/logs.ts';
+import type { MetricSource } from '../../lambdas/ports/metrics.ts';
 
 /**
  * A pull request a deploy ships, as the code host would return it. `{issue}` and `{lineage}` in the

@@ -8,11 +8,13 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod';
 import { DynamoDbLineageStore } from '#adapters/dynamodb/store';
 import { parseConfig } from '#domain/config/config';
+import type { IssueDraft } from '#domain/issue/messages';
 import { type IssueRef, lineage as lineageSchema } from '#domain/lineage/lineage';
 import { ConfigError } from '#domain/shared/errors';
+import { systemClock } from '#ports/clock';
 import type { LoggerLike } from '#ports/deps';
-import type { IssueDraft, IssueTracker, LineageStore } from '#ports/ports';
-import { systemClock } from '#ports/ports';
+import type { IssueTracker } from '#ports/issues';
+import type { LineageStore } from '#ports/store';
 
 const env = z.object({
   TABLE_NAME: z.string().min(1),

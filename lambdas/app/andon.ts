@@ -9,7 +9,7 @@ import type { QuarantineLock } from '#domain/lineage/lineage';
 import { HALTED_ERROR, locksOn } from '#domain/lineage/loop';
 import type { DeploySignal } from '#domain/signals/signals';
 import type { Deps } from '#ports/deps';
-import type { Workflow } from '#ports/ports';
+import type { Workflow } from '#ports/workflow';
 
 export interface AndonRequest {
   readonly deploy: DeploySignal;

@@ -8,6 +8,7 @@
  * loops working on them halted. The execution state carries only the look count.
  */
 import * as z from 'zod';
+import type { Point } from '#domain/signals/series';
 import { deploySignal, type MetricRef } from '#domain/signals/signals';
 import {
   judgeBeforeAfter,
@@ -19,10 +20,10 @@ import {
   watchOutcome,
   withCohort,
 } from '#domain/validation/deploy-watch';
-import { readSignal, resolveSignal } from '#domain/validation/signal-rule';
+import { resolveSignal } from '#domain/validation/signal-rule';
 import type { Deps } from '#ports/deps';
-import type { Point } from '#ports/ports';
 import { pullAndon } from './andon.ts';
+import { readSignal } from './read-signal.ts';
 
 /** Settings carried by the execution (record-deploy starts it); new keys default for executions started before them. */
 export const watchSettings = z.object({

@@ -7,7 +7,7 @@
 import type { Lineage, QuarantineLock } from '#domain/lineage/lineage';
 import { haltStillHolds, locksOn } from '#domain/lineage/loop';
 import type { Deps } from '#ports/deps';
-import type { Workflow } from '#ports/ports';
+import type { Workflow } from '#ports/workflow';
 
 export interface HumanWord {
   readonly actor: string;

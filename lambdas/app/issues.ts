@@ -6,11 +6,11 @@ import * as z from 'zod';
 import { renderClosingComment, renderDigestEntry, renderDigestIssue, renderIssue, renderVerdictComment } from '#domain/issue/issue-body';
 import { type Decision, decision, type IssueRef, type Lineage, type Verdict, verdict } from '#domain/lineage/lineage';
 import { NotFoundError } from '#domain/shared/errors';
+import type { RevertResult } from '#domain/signals/code-changes';
 import { deploySignal } from '#domain/signals/signals';
 import { reprioritize } from '#domain/triage/reprioritize';
 import { renderRevertBody, revertTitle, signalJudgement } from '#domain/validation/deploy-watch';
 import type { Deps } from '#ports/deps';
-import type { RevertResult } from '#ports/ports';
 
 const proposeRevertInput = z.object({
   action: z.literal('propose-revert'),

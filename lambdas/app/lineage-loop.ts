@@ -10,7 +10,7 @@ import { BUDGET_SPENT_ERROR, HALTED_ERROR, haltStillHolds, nextExecutionName, ow
 import { NotFoundError } from '#domain/shared/errors';
 import { deploySignal } from '#domain/signals/signals';
 import type { Deps } from '#ports/deps';
-import type { Workflow } from '#ports/ports';
+import type { Workflow } from '#ports/workflow';
 import { pullAndon } from './andon.ts';
 
 const loopCounters = z.object({ evaluations: z.number().int().min(0), recoveredStreak: z.number().int().min(0) }).passthrough();

@@ -5,12 +5,13 @@
  */
 
 import { codePathsFor } from '#domain/config/config';
+import { executionSettings } from '#domain/lineage/execution-settings';
 import { lineageIdFor } from '#domain/lineage/fingerprint';
 import { errorMessage, TransientError } from '#domain/shared/errors';
 import { parseAlarmEvent } from '#domain/signals/alarm';
 import type { AlarmSignal } from '#domain/signals/signals';
-import { type Deps, executionSettings } from '#ports/deps';
-import type { AlarmTags } from '#ports/ports';
+import type { AlarmTags } from '#ports/alarms';
+import type { Deps } from '#ports/deps';
 
 export type IngestOutcome =
   | { readonly outcome: 'started'; readonly lineageId: string; readonly executionName: string }

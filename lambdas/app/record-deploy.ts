@@ -17,12 +17,15 @@
 
 import { inFlightStatuses, type Lineage } from '#domain/lineage/lineage';
 import { fixReason, referencesOf } from '#domain/lineage/loop';
+import type { DeployContents } from '#domain/signals/code-changes';
 import { parseDeployEvent } from '#domain/signals/deploy';
 import { parseHealthEvent } from '#domain/signals/health';
 import type { DeploySignal } from '#domain/signals/signals';
 import { rulesTouched, watchExecutionName } from '#domain/validation/deploy-watch';
+import type { CodeHost } from '#ports/code-host';
+import type { DeployVersions } from '#ports/deploys';
 import type { Deps } from '#ports/deps';
-import type { CodeHost, DeployContents, DeployVersions, Workflow } from '#ports/ports';
+import type { Workflow } from '#ports/workflow';
 
 export type RecordOutcome =
   | {

@@ -1,25 +1,26 @@
 /**
  * triage: gathers the evidence through ports and returns the decision (pure core in #domain/triage/decide).
  *
- * Around the pure decision it does three things that need the store:
- * - sanitizes every outside text (log samples, alarm names of other services) and pseudonymizes tenant
- *   names before the core, the audit trail or a log line sees them;
- * - folds a storm: the first lineage of a service to reach a decision leads the problem (a conditional
- *   write), and other lineages of that service arriving while it is in flight are folded into it;
- * - caps new issues per UTC day (conditional writes on numbered slots); beyond the cap the decision
- *   becomes an observation for the day's digest.
+ * Around the pure decision it sanitizes every outside text (log samples, alarm names of other
+ * services) and pseudonymizes tenant names before the core, the audit trail or a log line sees them;
+ * then the storm is folded (fold-storm.ts) and the daily issue cap applied (daily-cap.ts).
  */
 import * as z from 'zod';
 import { type CodePathRule, codePathsFor, type ProdloopConfig } from '#domain/config/config';
-import { type Decision, inFlightStatuses, type Lineage, type LineageStatus } from '#domain/lineage/lineage';
+import type { Decision, Lineage } from '#domain/lineage/lineage';
 import { makeSanitizer, pseudonym, type Sanitizer } from '#domain/privacy/sanitize';
 import { NotFoundError } from '#domain/shared/errors';
+import type { LogSample, Point, TenantSeries } from '#domain/signals/series';
 import { trafficRef, triageSettingsOf } from '#domain/triage/config';
 import { decide } from '#domain/triage/decide';
 import type { OtherAlarm } from '#domain/triage/evidence';
 import { type HistoryWindow, WEEK_MS } from '#domain/triage/seasonality';
+import type { AlarmDirectory } from '#ports/alarms';
 import type { Deps } from '#ports/deps';
-import type { AlarmDirectory, HealthEventSource, LogSample, LogSource, Point, TenantSeries } from '#ports/ports';
+import type { HealthEventSource } from '#ports/health';
+import type { LogSource } from '#ports/logs';
+import { makeDailyCap } from './daily-cap.ts';
+import { makeStormFold } from './fold-storm.ts';
 
 export const triageInput = z.object({ lineageId: z.string().min(1) });
 
@@ -27,8 +28,6 @@ export const triageInput = z.object({ lineageId: z.string().min(1) });
 export const TRIAGE_WINDOW_MINUTES = 180;
 /** Log samples are read from this long before the alarm (the onset is usually inside it). */
 const LOG_LOOKBACK_MINUTES = 60;
-/** Retries to find the lineage that won a problem's lead, while its record is being written. */
-const LEADER_LOOKUPS = 6;
 
 /** Optional evidence sources: without one, triage goes on without that evidence. */
 export interface TriageSources {
@@ -54,6 +53,8 @@ export function makeTriage(deps: TriageDeps) {
   const { config, store, metrics, clock, logger } = deps;
   const settings = triageSettingsOf(config);
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const foldStorm = makeStormFold({ store, settings, sleep });
+  const dailyCap = makeDailyCap({ store, settings });
   const warn = (what: string) => (error: unknown) => {
     logger.warn(`triage: ${what} unavailable`, { error: String(error) });
     return undefined;
@@ -174,8 +175,8 @@ export function makeTriage(deps: TriageDeps) {
       now,
     });
 
-    if (decision.kind !== 'ignore') decision = await foldIntoProblem(decision, lineage, now);
-    if (decision.kind !== 'ignore') decision = await applyDailyCap(decision, lineage, now);
+    if (decision.kind !== 'ignore') decision = await foldStorm(decision, lineage, now);
+    if (decision.kind !== 'ignore') decision = await dailyCap(decision, lineage, now);
 
     await store.appendAudit({
       lineageId,
@@ -204,104 +205,6 @@ export function makeTriage(deps: TriageDeps) {
     });
     return decision;
   };
-
-  /** The store key and audit trail that name a problem's leading lineage. */
-  function problemOf(decision: Decision, lineage: Lineage): string | undefined {
-    const arn = decision.attribution === 'external-dependency' ? decision.evidence.healthEvents?.[0]?.eventArn : undefined;
-    if (arn) return `problem#health#${arn}`;
-    return lineage.service ? `problem#service#${lineage.service}` : undefined;
-  }
-
-  async function currentLeader(problem: string, self: string, now: Date): Promise<Lineage | undefined> {
-    const trail = await store.auditTrail(problem);
-    for (const e of [...trail].reverse()) {
-      if (e.action !== 'problem-leader') continue;
-      const id = String(e.detail.lineageId ?? '');
-      if (!id || id === self) return undefined;
-      const leader = await store.getLineage(id);
-      if (!leader) return undefined;
-      const recent = now.getTime() - Date.parse(e.at) <= settings.foldWindowMinutes * 60_000;
-      const live: readonly LineageStatus[] = [...inFlightStatuses, 'observing'];
-      return live.includes(leader.status) && (recent || inFlightStatuses.includes(leader.status)) ? leader : undefined;
-    }
-    return undefined;
-  }
-
-  async function foldIntoProblem(decision: Decision, lineage: Lineage, now: Date): Promise<Decision> {
-    const problem = problemOf(decision, lineage);
-    if (!problem) return decision;
-    const at = now.toISOString();
-    let leader = await currentLeader(problem, lineage.lineageId, now);
-    if (!leader) {
-      const bucket = Math.floor(now.getTime() / (settings.foldWindowMinutes * 60_000));
-      const won = await store.claimOnce(`${problem}#${bucket}`, settings.foldWindowMinutes * 60, at);
-      if (won) {
-        await store.appendAudit({
-          lineageId: problem,
-          at,
-          actor: 'prodloop',
-          action: 'problem-leader',
-          detail: { lineageId: lineage.lineageId },
-        });
-        return decision;
-      }
-      for (let i = 0; i < LEADER_LOOKUPS && !leader; i++) {
-        await sleep(50 * 2 ** i);
-        leader = await currentLeader(problem, lineage.lineageId, now);
-      }
-    }
-    const reason = leader
-      ? `same problem as lineage ${leader.lineageId} (${leader.alarmName}), already ${leader.status}: folded into it, no second issue`
-      : `another lineage of this problem (${problem.replace(/^problem#/, '')}) leads it: folded, no second issue`;
-    if (leader) {
-      await store.appendAudit({
-        lineageId: leader.lineageId,
-        at,
-        actor: 'prodloop',
-        action: 'alarm-folded',
-        detail: { lineageId: lineage.lineageId, alarmName: lineage.alarmName, kind: decision.kind },
-      });
-    }
-    return {
-      ...decision,
-      kind: 'ignore',
-      ...(leader ? { relatedTo: leader.lineageId } : {}),
-      reasons: [...decision.reasons, reason],
-    };
-  }
-
-  async function applyDailyCap(decision: Decision, lineage: Lineage, now: Date): Promise<Decision> {
-    const day = now.toISOString().slice(0, 10);
-    const at = now.toISOString();
-    // A retried triage reuses the slot (or the digest) it was given the first time.
-    const earlier = (await store.auditTrail(lineage.lineageId)).findLast(
-      (e) => e.action === 'issue-slot' && e.detail.generation === lineage.generation,
-    );
-    let slot: number | undefined;
-    if (earlier) slot = typeof earlier.detail.slot === 'number' ? earlier.detail.slot : undefined;
-    else {
-      for (let n = 1; n <= settings.dailyIssueCap && slot === undefined; n++) {
-        if (await store.claimOnce(`issues#${day}#${n}`, 2 * 86_400, at)) slot = n;
-      }
-      await store.appendAudit({
-        lineageId: lineage.lineageId,
-        at,
-        actor: 'prodloop',
-        action: 'issue-slot',
-        detail: { generation: lineage.generation, day, ...(slot !== undefined ? { slot } : { digest: day }) },
-      });
-    }
-    if (slot !== undefined) return decision;
-    return {
-      ...decision,
-      kind: 'observation',
-      digest: day,
-      reasons: [
-        ...decision.reasons,
-        `the daily cap of ${settings.dailyIssueCap} new issues is reached: this ${decision.kind === 'actionable' ? 'issue' : 'observation'} goes into the digest observation of ${day}`,
-      ],
-    };
-  }
 }
 
 function ruleFor(config: ProdloopConfig, lineage: Lineage): CodePathRule | undefined {

@@ -7,11 +7,12 @@
 import * as z from 'zod';
 import { decision, measuredSignal } from '#domain/lineage/lineage';
 import { NotFoundError } from '#domain/shared/errors';
+import type { Point } from '#domain/signals/series';
 import { deploySignal } from '#domain/signals/signals';
-import { readSignal, resolveSignal, worseWhenOf } from '#domain/validation/signal-rule';
+import { resolveSignal, worseWhenOf } from '#domain/validation/signal-rule';
 import { type Evaluation, evaluate, validationLoop, validationSettings } from '#domain/validation/validate';
 import type { Deps } from '#ports/deps';
-import type { Point } from '#ports/ports';
+import { readSignal } from './read-signal.ts';
 
 /** How an alarm's metric is read (moved to the core, where the deploy watch reads signals the same way). */
 export { type ResolvedSignal, resolveSignal } from '#domain/validation/signal-rule';

@@ -6,7 +6,7 @@ import { AuditTrailIssueTracker, requireEnv, runtime } from '#adapters/runtime';
 import { frictionEnv } from '#friction/adapters/env';
 import { S3ObjectStore } from '#friction/adapters/s3';
 import { makeReport } from '#friction/app/report';
-import type { IssueTracker } from '#ports/ports';
+import type { IssueTracker } from '#ports/issues';
 
 const { env, config, logger, store, clock } = runtime();
 const secrets = new SecretsManagerClient({});

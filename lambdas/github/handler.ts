@@ -5,7 +5,8 @@ import { createOctokit, GitHubCodeHost, GitHubIssueTracker, splitRepository } fr
 import { readGithubToken } from '#adapters/github/token';
 import { AuditTrailIssueTracker, requireEnv, runtime } from '#adapters/runtime';
 import { makeGithub } from '#app/issues';
-import type { CodeHost, IssueTracker } from '#ports/ports';
+import type { CodeHost } from '#ports/code-host';
+import type { IssueTracker } from '#ports/issues';
 
 const { env, config, logger, store, clock } = runtime();
 const events = new EventBridgePublisher(new EventBridgeClient({}), requireEnv(env.EVENT_BUS_NAME, 'EVENT_BUS_NAME'));

@@ -1,7 +1,13 @@
 /** Everything a handler's core may need from the outside, injected: real adapters on AWS, local ones in local mode and tests. */
 import type { ProdloopConfig } from '#domain/config/config';
-import { signalRules } from '#domain/validation/signal-rule';
-import type { Clock, CodeHost, EventPublisher, IssueTracker, LineageStore, MetricSource, Notifier, Workflow } from './ports.ts';
+import type { Clock } from './clock.ts';
+import type { CodeHost } from './code-host.ts';
+import type { EventPublisher } from './events.ts';
+import type { IssueTracker } from './issues.ts';
+import type { MetricSource } from './metrics.ts';
+import type { Notifier } from './notifier.ts';
+import type { LineageStore } from './store.ts';
+import type { Workflow } from './workflow.ts';
 
 export interface LoggerLike {
   info(message: string, extra?: Record<string, unknown>): void;
@@ -27,20 +33,4 @@ export interface Deps {
   readonly logger: LoggerLike;
   /** Pull requests a deploy ships, and revert pull requests; optional where a function never needs it. */
   readonly codeHost?: CodeHost;
-}
-
-/** Settings the lineage execution carries in its input, so the ASL reads them with JSONPath. */
-export function executionSettings(config: ProdloopConfig) {
-  return {
-    validationIntervalSeconds: config.validation.intervalSeconds,
-    recoveredEvaluations: config.validation.recoveredEvaluations,
-    maxEvaluations: config.validation.maxEvaluations,
-    minPoints: 3,
-    recoveryMinutes: config.validation.recoveryMinutes,
-    recoveryMargin: config.validation.recoveryMargin,
-    settleMinutes: config.validation.settleMinutes,
-    historyMinutes: Math.round(config.validation.historyDays * 1440),
-    preDeployMinutes: config.validation.preDeployMinutes,
-    signals: signalRules(config),
-  };
 }

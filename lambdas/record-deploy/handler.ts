@@ -8,7 +8,7 @@ import { createOctokit, GitHubCodeHost, splitRepository } from '#adapters/github
 import { readGithubToken } from '#adapters/github/token';
 import { requireEnv, runtime } from '#adapters/runtime';
 import { makeRecordDeploy } from '#app/record-deploy';
-import type { CodeHost } from '#ports/ports';
+import type { CodeHost } from '#ports/code-host';
 
 const base = runtime();
 const { config, logger, store, clock } = base;

@@ -2,7 +2,7 @@
 import { type IssueMetadata, lineageMarker } from '#domain/issue/issue-body';
 import { type Decision, decision, type Lineage, lineage } from '#domain/lineage/lineage';
 import type { AlarmSignal, MetricRef } from '#domain/signals/signals';
-import type { IssueDraft } from '#ports/ports';
+import type { IssueDraft } from '../../lambdas/domain/issue/messages.ts';
 
 /** A lineage just opened by the `checkout-5xx-rate` alarm, triaging, with no issue yet. */
 export function sampleLineage(overrides: Partial<Lineage> = {}): Lineage {

@@ -16,8 +16,10 @@ import {
   type MetricDataResult,
 } from '@aws-sdk/client-cloudwatch';
 import { mean } from '#domain/shared/stats';
+import type { Point, TenantSeries } from '#domain/signals/series';
 import type { MetricRef } from '#domain/signals/signals';
-import type { AlarmDescription, AlarmDirectory, AlarmTags, MetricSource, Point, TenantSeries } from '#ports/ports';
+import type { AlarmDescription, AlarmDirectory, AlarmTags } from '#ports/alarms';
+import type { MetricSource } from '#ports/metrics';
 import { settledAwsFailure } from './errors.ts';
 
 const DEFAULT_PERIOD = 60;

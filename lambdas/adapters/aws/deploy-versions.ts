@@ -15,7 +15,7 @@ import type { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import { commitFromContainers, commitFromRevision, commitFromStack, ecsServiceRef, type FoundCommit } from '#domain/signals/deploy-version';
 import type { DeploySignal } from '#domain/signals/signals';
-import type { DeployVersion, DeployVersions } from '#ports/ports';
+import type { DeployVersion, DeployVersions } from '#ports/deploys';
 import { settledAwsFailure } from './errors.ts';
 
 /** The SDK modules, each imported once, on first use (the Lambda runtime provides them; they are not bundled). */

@@ -1,7 +1,7 @@
 /** EventBridge adapter of EventPublisher: prodloop's own events on its bus. */
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { TransientError } from '#domain/shared/errors';
-import type { EventPublisher, ProdloopEventType } from '#ports/ports';
+import type { EventPublisher, ProdloopEventType } from '#ports/events';
 
 export class EventBridgePublisher implements EventPublisher {
   constructor(

@@ -4,7 +4,8 @@
  * @timestamp and @message); the caller sanitizes them before anything else sees them.
  */
 import { type CloudWatchLogsClient, GetQueryResultsCommand, StartQueryCommand } from '@aws-sdk/client-cloudwatch-logs';
-import type { LogSample, LogSource } from '#ports/ports';
+import type { LogSample } from '#domain/signals/series';
+import type { LogSource } from '#ports/logs';
 
 export interface LogsInsightsOptions {
   /** How long to wait for the query, in milliseconds (the triage function has 60 s in all). */

@@ -5,7 +5,7 @@
  * error: there is nothing left to stop.
  */
 import { SendTaskFailureCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import type { Workflow } from '#ports/ports';
+import type { Workflow } from '#ports/workflow';
 import { StepFunctionsWorkflow } from './sfn.ts';
 
 export class StepFunctionsLoop extends StepFunctionsWorkflow implements Required<Workflow> {

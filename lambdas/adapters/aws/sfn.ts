@@ -1,6 +1,6 @@
 /** Step Functions adapter of Workflow. */
 import { ExecutionAlreadyExists, SendTaskSuccessCommand, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import type { Workflow } from '#ports/ports';
+import type { Workflow } from '#ports/workflow';
 
 export class StepFunctionsWorkflow implements Workflow {
   constructor(

@@ -1,8 +1,9 @@
 /** SNS adapter of Notifier: pages on-call through the escalation topic (email, SMS, chat, whatever subscribes). */
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { toSnsSubject } from '#domain/issue/escalation';
+import type { EscalationMessage } from '#domain/issue/messages';
 import { TransientError } from '#domain/shared/errors';
-import type { EscalationMessage, Notifier } from '#ports/ports';
+import type { Notifier } from '#ports/notifier';
 
 export class SnsNotifier implements Notifier {
   constructor(

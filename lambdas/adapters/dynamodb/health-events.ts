@@ -6,7 +6,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { type HealthSignal, healthSignal } from '#domain/signals/signals';
-import type { HealthEventSource } from '#ports/ports';
+import type { HealthEventSource } from '#ports/health';
 import { tableSchema } from './table-schema.ts';
 
 export class DynamoDbHealthEvents implements HealthEventSource {

@@ -54,7 +54,10 @@ import {
 } from '#domain/lineage/lineage';
 import { ConflictError, NotFoundError } from '#domain/shared/errors';
 import { type DeploySignal, deploySignal, type HealthSignal, healthSignal } from '#domain/signals/signals';
-import type { ChargeInput, ChargeResult, ClaimFixResult, LineageStore, OpenLineageInput, OpenLineageResult } from '#ports/ports';
+import type { ChargeInput, ChargeResult } from '#ports/budgets';
+import type { OpenLineageInput, OpenLineageResult } from '#ports/lineages';
+import type { LineageStore } from '#ports/store';
+import type { ClaimFixResult } from '#ports/waits';
 import { tableSchema } from './table-schema.ts';
 
 type Item = Record<string, unknown>;

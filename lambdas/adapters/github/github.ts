@@ -12,12 +12,15 @@ import { requestLog } from '@octokit/plugin-request-log';
 import { retry } from '@octokit/plugin-retry';
 import { type ThrottlingOptions, throttling } from '@octokit/plugin-throttling';
 import { lineageMarker, PRODLOOP_LABEL, parseIssueMetadata } from '#domain/issue/issue-body';
+import type { IssueDraft } from '#domain/issue/messages';
 import type { IssueRef } from '#domain/lineage/lineage';
 import { pullRequestNumbersIn } from '#domain/lineage/loop';
 import { NotFoundError, ProdloopError, TransientError } from '#domain/shared/errors';
+import type { DeployContents, RevertResult, ShippedPullRequest } from '#domain/signals/code-changes';
 import type { DeploySignal } from '#domain/signals/signals';
+import type { CodeHost, RevertRequest } from '#ports/code-host';
 import type { LoggerLike } from '#ports/deps';
-import type { CodeHost, DeployContents, IssueDraft, IssueTracker, RevertRequest, RevertResult, ShippedPullRequest } from '#ports/ports';
+import type { IssueTracker } from '#ports/issues';
 
 /**
  * Octokit's core with the plugins `@octokit/rest` builds on (request log, pagination), then retries

@@ -6,16 +6,10 @@
  */
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import type { DeployContents, RevertResult, ShippedPullRequest } from '#domain/signals/code-changes';
 import type { DeploySignal } from '#domain/signals/signals';
-import {
-  type Clock,
-  type CodeHost,
-  type DeployContents,
-  type RevertRequest,
-  type RevertResult,
-  type ShippedPullRequest,
-  systemClock,
-} from '#ports/ports';
+import { type Clock, systemClock } from '#ports/clock';
+import type { CodeHost, RevertRequest } from '#ports/code-host';
 
 export class OutboxCodeHost implements CodeHost {
   readonly #pullsDir: string;

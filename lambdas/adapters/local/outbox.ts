@@ -9,9 +9,12 @@
 import { appendFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { lineageMarker, parseIssueMetadata } from '#domain/issue/issue-body';
+import type { EscalationMessage, IssueDraft } from '#domain/issue/messages';
 import type { IssueRef } from '#domain/lineage/lineage';
 import { NotFoundError } from '#domain/shared/errors';
-import { type Clock, type EscalationMessage, type IssueDraft, type IssueTracker, type Notifier, systemClock } from '#ports/ports';
+import { type Clock, systemClock } from '#ports/clock';
+import type { IssueTracker } from '#ports/issues';
+import type { Notifier } from '#ports/notifier';
 
 interface StoredIssue {
   readonly file: string;

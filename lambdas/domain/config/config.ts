@@ -7,8 +7,8 @@ import { ConfigError } from '#domain/shared/errors';
 import { DEFAULT_STACK_COMMIT_KEYS } from '#domain/signals/deploy-version';
 import { metricRef } from '#domain/signals/signals';
 import { codePathTriageFields, privacySettings, triageSettings } from '#domain/triage/config';
-import { signalRule, worseWhen } from '#domain/validation/signal-rule';
 import { frictionKey } from '#friction/domain/config';
+import { signalRule, worseWhen } from './signal-schema.ts';
 
 const repository = z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'must be "owner/name", e.g. "acme/shop"');
 

@@ -14,7 +14,7 @@ import {
 } from '#domain/lineage/lineage';
 import { makeSanitizer } from '#domain/privacy/sanitize';
 import { isoDate, type MetricRef } from '#domain/signals/signals';
-import type { IssueDraft } from '#ports/ports';
+import type { IssueDraft } from './messages.ts';
 
 /** Every issue prodloop files carries this label: it is how the tracker lists them to find a lineage's marker. */
 export const PRODLOOP_LABEL = 'prodloop';

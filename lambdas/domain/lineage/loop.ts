@@ -4,8 +4,8 @@
  */
 import type { ProdloopConfig } from '#domain/config/config';
 import { pathsIntersect } from '#domain/shared/stats';
+import type { DeployContents } from '#domain/signals/code-changes';
 import { closedIssuesIn, lineageRefsIn } from '#domain/signals/github-event';
-import type { DeployContents } from '#ports/ports';
 import type { HaltReason, Lineage, QuarantineLock } from './lineage.ts';
 
 /** Error a parked wait fails with when the andon cord halts its loop; the lineage ASL catches it. */

@@ -1,5 +1,5 @@
 /** Small, dependency-free statistics used by triage and validation. */
-import type { Point } from '#ports/ports';
+import type { Point } from '#domain/signals/series';
 
 export function mean(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;

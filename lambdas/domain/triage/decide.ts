@@ -9,8 +9,8 @@
 import type { CodePathRule, ProdloopConfig } from '#domain/config/config';
 import type { Candidate, Decision, Evidence, Lineage, QuarantineLock, RecordedDeploy, WindowStats } from '#domain/lineage/lineage';
 import { mean, pathsIntersect, stddev } from '#domain/shared/stats';
+import type { LogSample, Point, TenantSeries } from '#domain/signals/series';
 import type { HealthSignal } from '#domain/signals/signals';
-import type { LogSample, Point, TenantSeries } from '#ports/ports';
 import { attribute } from './attribution.ts';
 import { type TriageSettings, triageSettingsOf } from './config.ts';
 import type { LogEvidence, OtherAlarm, TenantEvidence } from './evidence.ts';

@@ -3,7 +3,7 @@
  * configuration), and where each sample points, our code, a dependency, something external, or the
  * tenant. Samples arrive sanitized. Pure.
  */
-import type { LogSample } from '#ports/ports';
+import type { LogSample } from '#domain/signals/series';
 import type { ErrorCodeRule } from './config.ts';
 import type { ErrorCodeCount, LogEvidence, LogOrigin } from './evidence.ts';
 

@@ -5,7 +5,7 @@
  */
 
 import { median } from '#domain/shared/stats';
-import type { Point } from '#ports/ports';
+import type { Point } from '#domain/signals/series';
 
 export const WEEK_MS = 7 * 24 * 60 * 60_000;
 

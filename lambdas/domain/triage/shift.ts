@@ -29,7 +29,7 @@ import {
   trendShiftScan,
   twoSidedP,
 } from '#domain/shared/stats';
-import type { Point } from '#ports/ports';
+import type { Point } from '#domain/signals/series';
 import { type HistoryWindow, seasonalProfile } from './seasonality.ts';
 
 export interface ShiftOptions {

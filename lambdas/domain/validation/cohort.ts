@@ -13,7 +13,7 @@
  *   mean of 0 (levelLogLR with a known reference), with the variance measured on the differences.
  */
 
-import type { Point } from '#ports/ports';
+import type { Point } from '#domain/signals/series';
 import { clip, longRunVariance, MIN_LEVEL_EFFECT, median } from './baseline.ts';
 import { type Component, countLogLR, levelLogLR, logMix, logThreshold } from './sequential.ts';
 

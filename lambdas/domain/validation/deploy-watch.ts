@@ -8,11 +8,13 @@
 import * as z from 'zod';
 import { type CodePathRule, codePathsFor, type ProdloopConfig } from '#domain/config/config';
 import { MAX_MESSAGE_BYTES, toSnsSubject } from '#domain/issue/escalation';
+import type { EscalationMessage } from '#domain/issue/messages';
 import { type Lineage, measuredSignal, type QuarantineLock } from '#domain/lineage/lineage';
 import { pathsIntersect } from '#domain/shared/stats';
+import type { RevertResult, ShippedPullRequest } from '#domain/signals/code-changes';
+import type { Point } from '#domain/signals/series';
 import { type DeploySignal, type MetricRef, metricRef } from '#domain/signals/signals';
 import { trafficRef } from '#domain/triage/config';
-import type { EscalationMessage, Point, RevertResult, ShippedPullRequest } from '#ports/ports';
 import type { SignalKind } from './baseline.ts';
 import { compareCohorts, MIN_LEVEL_MINUTES } from './cohort.ts';
 import { eValueOf, formatEValue } from './sequential.ts';

@@ -1,25 +1,11 @@
 /** How validation reads an alarm's signal (docs/validation.md): kind, and the traffic metric a rate is divided by. */
-import * as z from 'zod';
 import type { ProdloopConfig } from '#domain/config/config';
-import { type MetricRef, metricRef } from '#domain/signals/signals';
+import { type SignalRule, signalRule, type WorseWhen, worseWhen } from '#domain/config/signal-schema';
+import type { MetricRef } from '#domain/signals/signals';
 import { trafficRef } from '#domain/triage/config';
-import type { MetricSource, Point } from '#ports/ports';
 import type { SignalKind } from './baseline.ts';
 
-export const signalRule = z.object({
-  /** Alarms whose name starts with one of these… */
-  alarmNamePrefixes: z.array(z.string().min(1)).default([]),
-  /** …or whose metric is in one of these namespaces (every alarm when both are empty). */
-  namespaces: z.array(z.string().min(1)).default([]),
-  /**
-   * `rate` (events over traffic), `count` (events per period) or `level` (latency quantile, CPU…).
-   * Unset: a Sum or SampleCount alarm is a rate when `traffic` is given, else a count; anything else a level.
-   */
-  kind: z.enum(['rate', 'count', 'level']).optional(),
-  /** The traffic (requests) metric of a rate, read with its own statistic (Sum). */
-  traffic: metricRef.optional(),
-});
-export type SignalRule = z.infer<typeof signalRule>;
+export { type SignalRule, signalRule, type WorseWhen, worseWhen };
 
 /** The first rule that names the alarm, by name prefix or metric namespace. */
 export function ruleFor(rules: readonly SignalRule[], alarmName: string, metrics: readonly MetricRef[]): SignalRule | undefined {
@@ -87,13 +73,6 @@ function ratioOf(expression: string): [string, string] | undefined {
 }
 
 /**
- * Which way a signal gets worse: `higher` (errors, latency: the default) or `lower` (throughput,
- * successful orders, orders per minute).
- */
-export const worseWhen = z.enum(['higher', 'lower']);
-export type WorseWhen = z.infer<typeof worseWhen>;
-
-/**
  * The direction an alarm watches, from its comparison operator: `LessThanThreshold`,
  * `LessThanOrEqualToThreshold` and `LessThanLowerThreshold` fire when the signal falls, so lower is
  * worse; anything else (the greater-than operators, a two-sided anomaly band, an operator the event
@@ -105,29 +84,4 @@ export function worseWhenOf(comparisonOperator: string | undefined): WorseWhen {
     comparisonOperator === 'LessThanLowerThreshold'
     ? 'lower'
     : 'higher';
-}
-
-/** What was read of a signal: how it is judged, its values, and the traffic of a rate. */
-export interface SignalReading {
-  readonly kind: SignalKind;
-  readonly values: Point[];
-  readonly traffic?: Point[];
-}
-
-/**
- * Reads a resolved signal over [from, to): its values, and its traffic for a rate. A traffic metric
- * that returns nothing (not published, a wrong name) makes the events a count rather than drop them all.
- */
-export async function readSignal(
-  metrics: Pick<MetricSource, 'series'>,
-  signal: ResolvedSignal,
-  from: string,
-  to: string,
-): Promise<SignalReading> {
-  const [values, traffic] = await Promise.all([
-    metrics.series(signal.value, from, to),
-    signal.traffic ? metrics.series(signal.traffic, from, to) : Promise.resolve(undefined),
-  ]);
-  if (signal.kind !== 'rate') return { kind: signal.kind, values };
-  return traffic?.length ? { kind: 'rate', values, traffic } : { kind: 'count', values };
 }

@@ -17,7 +17,7 @@
  */
 import * as z from 'zod';
 import type { Evidence, Verdict } from '#domain/lineage/lineage';
-import type { Point } from '#ports/ports';
+import type { Point } from '#domain/signals/series';
 import { type BaselineModel, bestReference, fitBaseline, type Observation, type SignalKind } from './baseline.ts';
 import { type Comparison, compare, comparisons } from './comparison.ts';
 import { sinceDeployOrAnyHour } from './late-start.ts';

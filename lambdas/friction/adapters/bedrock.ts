@@ -6,11 +6,7 @@ import { type BedrockClient, CreateModelInvocationJobCommand, GetModelInvocation
 import { type BedrockRuntimeClient, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
 import { TransientError } from '#domain/shared/errors';
 import { type JudgeRecord, responseText } from '#friction/domain/judge';
-
-export interface ModelInvoker {
-  /** The model's text for one record. */
-  invoke(record: JudgeRecord): Promise<string>;
-}
+import type { BatchJobStatus, BatchJobs, ModelInvoker } from '#friction/ports/model';
 
 export class BedrockModelInvoker implements ModelInvoker {
   constructor(
@@ -36,23 +32,6 @@ export class BedrockModelInvoker implements ModelInvoker {
     if (text === undefined) throw new Error(`${this.modelId} answered without text`);
     return text;
   }
-}
-
-export type BatchJobStatus =
-  | 'Submitted'
-  | 'InProgress'
-  | 'Completed'
-  | 'Failed'
-  | 'Stopping'
-  | 'Stopped'
-  | 'PartiallyCompleted'
-  | 'Expired'
-  | 'Validating'
-  | 'Scheduled';
-
-export interface BatchJobs {
-  start(input: { jobName: string; modelId: string; roleArn: string; inputUri: string; outputUri: string }): Promise<string>;
-  status(jobArn: string): Promise<{ status: BatchJobStatus; message?: string; outputUri?: string }>;
 }
 
 export class BedrockBatchJobs implements BatchJobs {

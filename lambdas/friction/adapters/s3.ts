@@ -10,23 +10,8 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type * as z from 'zod';
 import { NotFoundError, TransientError } from '#domain/shared/errors';
-
-export interface StoredObject {
-  readonly key: string;
-  readonly size: number;
-}
-
-/** What the friction handlers need from a bucket; the local and test implementations keep objects in memory. */
-export interface ObjectStore {
-  readonly bucket: string;
-  getText(key: string): Promise<string>;
-  /** The object's text, or undefined when it does not exist. */
-  findText(key: string): Promise<string | undefined>;
-  putText(key: string, body: string, contentType?: string): Promise<void>;
-  list(prefix: string): Promise<StoredObject[]>;
-}
+import type { ObjectStore, StoredObject } from '#friction/ports/objects';
 
 export class S3ObjectStore implements ObjectStore {
   constructor(
@@ -82,52 +67,4 @@ function transient(error: unknown, what: string): Error {
   if (status >= 500 || status === 429 || e.$retryable || /Throttl|SlowDown|RequestTimeout/i.test(e.name ?? ''))
     return new TransientError(`${what}: ${e.name ?? 'error'}: ${e.message ?? ''}`, { cause: error });
   return error instanceof Error ? error : new Error(`${what}: ${String(error)}`);
-}
-
-/** Reads a JSON object and validates it, or undefined when the object does not exist. */
-export async function readJson<T>(store: ObjectStore, key: string, schema: z.ZodType<T>): Promise<T | undefined> {
-  const text = await store.findText(key);
-  if (text === undefined) return undefined;
-  return schema.parse(JSON.parse(text));
-}
-
-export async function writeJson(store: ObjectStore, key: string, value: unknown): Promise<void> {
-  await store.putText(key, `${JSON.stringify(value)}\n`, 'application/json');
-}
-
-/** An in-memory store: local runs and tests of the handlers' cores. */
-export class MemoryObjectStore implements ObjectStore {
-  readonly objects = new Map<string, string>();
-  constructor(readonly bucket = 'memory') {}
-  async getText(key: string): Promise<string> {
-    const v = this.objects.get(key);
-    if (v === undefined) throw new NotFoundError(`${key} does not exist`);
-    return v;
-  }
-  async findText(key: string): Promise<string | undefined> {
-    return this.objects.get(key);
-  }
-  async putText(key: string, body: string): Promise<void> {
-    this.objects.set(key, body);
-  }
-  async list(prefix: string): Promise<StoredObject[]> {
-    return [...this.objects.entries()]
-      .filter(([k]) => k.startsWith(prefix))
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([key, v]) => ({ key, size: Buffer.byteLength(v) }));
-  }
-}
-
-/** Maps over items with at most `limit` promises in flight, keeping the order: many small reads without a storm. */
-export async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }

@@ -6,14 +6,15 @@
  */
 import * as z from 'zod';
 import { NotFoundError } from '#domain/shared/errors';
-import { type ObjectStore, writeJson } from '#friction/adapters/s3';
 import { addSkip, emptyPartial } from '#friction/domain/aggregate';
 import type { FrictionConfig } from '#friction/domain/config';
 import { judgeRecord, recordIdFor } from '#friction/domain/judge';
 import { outbound, type Sanitize } from '#friction/domain/outbound';
 import { analyseTranscript, foldInto } from '#friction/domain/pipeline';
 import { day, runId, runKeys } from '#friction/domain/run';
+import type { ObjectStore } from '#friction/ports/objects';
 import type { LoggerLike } from '#ports/deps';
+import { writeJson } from './objects.ts';
 
 /** Larger transcripts are skipped (a Lambda holds the text in memory). */
 export const MAX_TRANSCRIPT_BYTES = 100 * 1024 * 1024;

@@ -11,8 +11,6 @@
  * fingerprint the batch wrote beside the record; a citation that repeats the user is dropped and counted.
  */
 import * as z from 'zod';
-import type { BatchJobs, ModelInvoker } from '#friction/adapters/bedrock';
-import { mapLimited, type ObjectStore, writeJson } from '#friction/adapters/s3';
 import type { FrictionConfig } from '#friction/domain/config';
 import {
   acceptJudgement,
@@ -25,7 +23,10 @@ import {
   parseJudgeText,
 } from '#friction/domain/judge';
 import { day, runId, runKeys } from '#friction/domain/run';
+import type { BatchJobs, ModelInvoker } from '#friction/ports/model';
+import type { ObjectStore } from '#friction/ports/objects';
 import type { LoggerLike } from '#ports/deps';
+import { mapLimited, writeJson } from './objects.ts';
 
 export const judgeInput = z.discriminatedUnion('action', [
   z.object({ action: z.literal('start'), day, runId }),

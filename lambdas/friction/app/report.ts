@@ -11,15 +11,18 @@
 import * as z from 'zod';
 import type { ProdloopConfig } from '#domain/config/config';
 import { NotFoundError } from '#domain/shared/errors';
-import { mapLimited, type ObjectStore, readJson, writeJson } from '#friction/adapters/s3';
 import { type DaySummary, dayPartial, daySummary, mergePartials, summarize } from '#friction/domain/aggregate';
 import type { FrictionConfig, FrictionKind } from '#friction/domain/config';
 import { renderDigest, renderDiscovery, renderEvidence } from '#friction/domain/digest';
 import { emfDocuments } from '#friction/domain/metrics';
 import type { Sanitize } from '#friction/domain/outbound';
 import { DAY, day, digestKey, frictionAlarmName, frictionLineageId, runId, runKeys, SUMMARIES, summaryKey } from '#friction/domain/run';
+import type { ObjectStore } from '#friction/ports/objects';
+import type { Clock } from '#ports/clock';
 import type { LoggerLike } from '#ports/deps';
-import type { Clock, IssueTracker, LineageStore } from '#ports/ports';
+import type { IssueTracker } from '#ports/issues';
+import type { LineageStore } from '#ports/store';
+import { mapLimited, readJson, writeJson } from './objects.ts';
 
 export const reportInput = z.object({ action: z.enum(['report', 'annotate']), day, runId });
 

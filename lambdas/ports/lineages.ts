@@ -1,0 +1,60 @@
+import type { IssueRef, Lineage, LineageStatus } from '#domain/lineage/lineage';
+import type { AlarmSignal } from '#domain/signals/signals';
+
+export interface OpenLineageInput {
+  readonly lineageId: string;
+  readonly signal: AlarmSignal;
+  readonly service?: string;
+  readonly codePaths: readonly string[];
+  readonly budgetUsd: number;
+  readonly at: string;
+}
+
+export type OpenLineageResult =
+  /** A new lineage (or a new generation of a closed one): start an execution with this name. */
+  | { readonly started: true; readonly lineage: Lineage; readonly executionName: string }
+  /** The lineage is already in flight: nothing new starts. */
+  | { readonly started: false; readonly lineage: Lineage };
+
+/** Lineages: opening one per problem, its status changes and the execution it runs in. */
+export interface Lineages {
+  /**
+   * Opens a lineage by conditional write: creates it, or starts a new generation of a resolved,
+   * escalated, observing or ignored one; an in-flight lineage is returned unchanged with started=false.
+   * Concurrent calls for one lineage start exactly one execution.
+   */
+  openLineage(input: OpenLineageInput): Promise<OpenLineageResult>;
+  /**
+   * Records that the execution `executionName` of a lineage was started; true for the call that
+   * recorded it, false when it was already recorded or the lineage has moved on to another execution.
+   */
+  confirmStarted(lineageId: string, executionName: string, at: string): Promise<boolean>;
+  /** Records what triage measured the lineage through (`Lineage.measured`); a no-op when it is already that. */
+  recordMeasured(lineageId: string, measured: NonNullable<Lineage['measured']>, at: string): Promise<void>;
+  getLineage(lineageId: string): Promise<Lineage | undefined>;
+  listLineages(): Promise<Lineage[]>;
+  /** Conditional status change; throws ConflictError when the current status is not one of `from`. */
+  transition(
+    lineageId: string,
+    change: {
+      from: readonly LineageStatus[];
+      to: LineageStatus;
+      at: string;
+      actor: string;
+      action: string;
+      detail?: Record<string, unknown>;
+    },
+  ): Promise<Lineage>;
+  recordIssue(lineageId: string, issue: IssueRef, at: string): Promise<Lineage>;
+  /** Stores the task token and moves the lineage to awaiting-fix. */
+  awaitFix(lineageId: string, taskToken: string, at: string): Promise<Lineage>;
+  /** Lineages awaiting a fix for a service (any service when omitted). */
+  findAwaitingFix(service?: string): Promise<Lineage[]>;
+  /**
+   * Takes the task token of an awaiting lineage and moves it to validating, by conditional write:
+   * of two concurrent deploy events, one gets the token and the other undefined.
+   */
+  claimTaskToken(lineageId: string, at: string, deployId: string): Promise<string | undefined>;
+  /** Hands the lineage from one execution to the next (a fresh history per iteration); idempotent for a retry. */
+  continueExecution(lineageId: string, from: string, to: string, at: string): Promise<Lineage>;
+}

@@ -1,0 +1,41 @@
+import type { HaltReason, Lineage } from '#domain/lineage/lineage';
+import type { DeploySignal } from '#domain/signals/signals';
+
+/** What a fix deploy did to a lineage's wait. */
+export type ClaimFixResult =
+  /** The loop was waiting: its task token, taken by conditional write (the lineage is validating now). */
+  | { readonly outcome: 'resume'; readonly taskToken: string }
+  /** The loop was busy (validating, halted, between waits): the deploy waits on the lineage for the next wait. */
+  | { readonly outcome: 'queued' }
+  /** Not newer than the deploy that last resumed the loop (a duplicate or an out-of-order event). */
+  | { readonly outcome: 'stale'; readonly reason: string }
+  /** The lineage is not in a loop that waits for fixes (resolved, escalated, observing, ignored). */
+  | { readonly outcome: 'not-waiting'; readonly reason: string };
+
+/** The loop's waits: a fix deploy claimed once, the task token parked and taken back, a human's word. */
+export interface FixWaits {
+  /**
+   * Claims a deploy that references the lineage as its fix, by conditional write. Of two deliveries
+   * of one deploy, or two fix deploys at once, exactly one resumes the loop; an older deploy never does.
+   */
+  claimFix(lineageId: string, deploy: DeploySignal, at: string): Promise<ClaimFixResult>;
+  /**
+   * Undoes a claim whose resume failed (the wait goes on with its token), so that a redelivery of the
+   * deploy resumes the loop; false when the lineage moved on since the claim.
+   */
+  unclaimFix(lineageId: string, deployId: string, taskToken: string, at: string): Promise<boolean>;
+  /**
+   * Starts a wait for a fix: takes a queued fix deploy (returned, the lineage moves to validating and
+   * the caller resumes its own token with it), or parks the token and moves the lineage to awaiting-fix.
+   */
+  parkForFix(lineageId: string, taskToken: string, at: string): Promise<{ lineage: Lineage; queued?: DeploySignal }>;
+  /** Takes back the parked fix-wait token to stop the loop; the lineage is halted for `reason`. Undefined when none is parked. */
+  takeFixToken(lineageId: string, reason: HaltReason, at: string, detail?: Record<string, unknown>): Promise<string | undefined>;
+  /** Parks the token of a loop that waits for a human; the lineage is halted for `reason`. */
+  parkForHuman(lineageId: string, taskToken: string, reason: HaltReason, at: string): Promise<Lineage>;
+  /**
+   * A human's word (or a halt that cleared): takes the token of a halted loop, moves the lineage to
+   * awaiting-fix and records who and why. No token when the loop has not parked yet.
+   */
+  releaseHuman(lineageId: string, by: { actor: string; reason: string; at: string }): Promise<{ lineage: Lineage; taskToken?: string }>;
+}
