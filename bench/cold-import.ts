@@ -4,8 +4,8 @@
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { parseConfig } from '#domain/config/config';
 import { localDefaultConfig } from '../bin/local/scenario.ts';
-import { parseConfig } from '../lambdas/domain/config/config.ts';
 
 const probe = fileURLToPath(new URL('./import-probe.mjs', import.meta.url));
 const MARKER = '@@import-probe ';

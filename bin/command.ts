@@ -1,4 +1,4 @@
-/** A `prodloop` subcommand contributed by a file in bin/commands/. */
+/** A `prodloop` subcommand: one file in bin/commands/ each. */
 export interface CommandIo {
   readonly out: (s: string) => void;
   readonly err: (s: string) => void;
@@ -10,8 +10,10 @@ export interface Command {
   readonly name: string;
   /** One usage line, e.g. `sanitize [FILE]`. */
   readonly usage: string;
-  /** One line saying what it does. */
+  /** What it does: one line, or a few joined by newlines. */
   readonly summary: string;
+  /** Where it is listed in the usage text (lowest first; then by name). */
+  readonly order?: number;
   /** Returns the exit code. Throw `UsageError` for bad arguments: the usage is printed and the exit code is 2. */
   run(args: string[], io: CommandIo): Promise<number>;
 }

@@ -6,12 +6,12 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchAlarmTags } from '#adapters/aws/cloudwatch';
+import { makeIngestAlarm } from '#app/open-lineage';
 import { parseConfig } from '#domain/config/config';
 import { TransientError } from '#domain/shared/errors';
-import { alarmEvent } from '../bin/local/run.ts';
+import type { AlarmTags } from '#ports/alarms';
+import { alarmEvent } from '../bin/local/events.ts';
 import { loadScenario, localDefaultConfig } from '../bin/local/scenario.ts';
-import { makeIngestAlarm } from '../lambdas/app/open-lineage.ts';
-import type { AlarmTags } from '../lambdas/ports/alarms.ts';
 import { testStore } from './support/dynamodb.ts';
 
 const silent = { info() {}, warn() {}, error() {} };

@@ -9,6 +9,7 @@ import { describe, test } from 'node:test';
 import { parseConfig } from '#domain/config/config';
 import type { Lineage } from '#domain/lineage/lineage';
 import { parseAlarmEvent } from '#domain/signals/alarm';
+import type { Point } from '#domain/signals/series';
 import type { DeploySignal } from '#domain/signals/signals';
 import { bestReference, fitBaseline } from '#domain/validation/baseline';
 import { compareCohorts } from '#domain/validation/cohort';
@@ -28,7 +29,6 @@ import {
 import { logThreshold } from '#domain/validation/sequential';
 import { worseWhenOf } from '#domain/validation/signal-rule';
 import { ALPHA, observations, regression, worseComponents } from '#domain/validation/validate';
-import type { Point } from '../lambdas/domain/signals/series.ts';
 import { normal, poisson, rng } from './support/random.ts';
 
 const MINUTE = 60_000;

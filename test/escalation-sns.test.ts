@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SnsNotifier } from '#adapters/aws/sns';
+import type { EscalationMessage } from '#domain/issue/messages';
 import { TransientError } from '#domain/shared/errors';
-import type { EscalationMessage } from '../lambdas/domain/issue/messages.ts';
 
 const topicArn = 'arn:aws:sns:eu-west-1:123456789012:prodloop-escalations';
 const message: EscalationMessage = {

@@ -12,22 +12,22 @@ import { CreateModelInvocationJobCommand, GetModelInvocationJobCommand } from '@
 import { InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
 import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand } from '@aws-sdk/client-s3';
 import { StateMachine } from 'aws-local-stepfunctions';
+import type { IssueDraft } from '#domain/issue/messages';
 import { lineageIdFor } from '#domain/lineage/fingerprint';
 import type { IssueRef, Lineage } from '#domain/lineage/lineage';
 import { parseAlarmEvent } from '#domain/signals/alarm';
 import { BedrockBatchJobs, BedrockModelInvoker } from '#friction/adapters/bedrock';
 import { frictionEnv } from '#friction/adapters/env';
 import { S3ObjectStore } from '#friction/adapters/s3';
+import { makeAnalyze } from '#friction/app/analyze';
+import { makeJudge } from '#friction/app/judge';
+import { makePlan } from '#friction/app/plan';
+import { DISCOVERY_LABELS, makeReport } from '#friction/app/report';
 import { dayPartial, daySummary } from '#friction/domain/aggregate';
 import { FRICTION_KINDS, type FrictionKind, frictionSettings } from '#friction/domain/config';
 import { frictionAlarmName, frictionLineageId, planRun, runKeys } from '#friction/domain/run';
 import type { LoggerLike } from '#ports/deps';
-import type { IssueDraft } from '../lambdas/domain/issue/messages.ts';
-import { makeAnalyze } from '../lambdas/friction/app/analyze.ts';
-import { makeJudge } from '../lambdas/friction/app/judge.ts';
-import { makePlan } from '../lambdas/friction/app/plan.ts';
-import { DISCOVERY_LABELS, makeReport } from '../lambdas/friction/app/report.ts';
-import type { IssueTracker } from '../lambdas/ports/issues.ts';
+import type { IssueTracker } from '#ports/issues';
 
 const fixtures = join(import.meta.dirname, 'fixtures', 'agent-sessions');
 const quiet: LoggerLike = { info: () => {}, warn: () => {}, error: () => {} };

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
 import { createOctokit, GitHubIssueTracker, GitHubRequestError } from '#adapters/github/github';
 import { lineageMarker } from '#domain/issue/issue-body';
+import type { IssueDraft } from '#domain/issue/messages';
 import { NotFoundError, TransientError } from '#domain/shared/errors';
 import type { LoggerLike } from '#ports/deps';
-import type { IssueDraft } from '../lambdas/domain/issue/messages.ts';
 import { type GitHubServer, startGitHubServer } from './support/github-server.ts';
 import { sampleDraft } from './support/samples.ts';
 

@@ -4,13 +4,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { createOctokit, GitHubCodeHost } from '#adapters/github/github';
+import { makeIngestAlarm } from '#app/open-lineage';
+import { makeRecordDeploy } from '#app/record-deploy';
 import { parseConfig } from '#domain/config/config';
 import { lineageIdFor } from '#domain/lineage/fingerprint';
 import type { Deps } from '#ports/deps';
-import { alarmEvent, deployFinishedEvent } from '../bin/local/run.ts';
+import { alarmEvent, deployFinishedEvent } from '../bin/local/events.ts';
 import { loadScenario, localDefaultConfig } from '../bin/local/scenario.ts';
-import { makeIngestAlarm } from '../lambdas/app/open-lineage.ts';
-import { makeRecordDeploy } from '../lambdas/app/record-deploy.ts';
 import { testStore } from './support/dynamodb.ts';
 import { startGitHubServer } from './support/github-server.ts';
 

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import { OutboxIssueTracker, OutboxNotifier } from '#adapters/local/outbox';
 import { lineageMarker } from '#domain/issue/issue-body';
+import type { IssueDraft } from '#domain/issue/messages';
 import { NotFoundError } from '#domain/shared/errors';
-import type { IssueDraft } from '../lambdas/domain/issue/messages.ts';
-import type { Clock } from '../lambdas/ports/clock.ts';
+import type { Clock } from '#ports/clock';
 import { sampleDraft } from './support/samples.ts';
 
 let dir: string;

@@ -7,11 +7,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { StepFunctionsLoop } from '#adapters/aws/sfn-loop';
+import { makeRecordCost } from '#app/record-cost';
 import { parseConfig } from '#domain/config/config';
 import { parseCostEvent } from '#domain/signals/cost';
-import { costReportedEvent } from '../bin/local/run.ts';
+import { costReportedEvent } from '../bin/local/events.ts';
 import { localDefaultConfig } from '../bin/local/scenario.ts';
-import { makeRecordCost } from '../lambdas/app/record-cost.ts';
 import { type TestStore, testStore } from './support/dynamodb.ts';
 import { sampleAlarm } from './support/samples.ts';
 import { recordingSfnClient } from './support/sfn.ts';

@@ -11,13 +11,13 @@ import type { PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
 import { CloudWatchMetricSource } from '#adapters/aws/cloudwatch';
 import { StepFunctionsLoop } from '#adapters/aws/sfn-loop';
 import { SnsNotifier } from '#adapters/aws/sns';
+import { makeDeployWatch } from '#app/deploy-watch';
+import { makeEscalate } from '#app/escalate';
+import { makeLineage } from '#app/lineage-loop';
 import { parseConfig } from '#domain/config/config';
 import type { DeploySignal } from '#domain/signals/signals';
 import type { SignalJudgement } from '#domain/validation/deploy-watch';
 import { localDefaultConfig } from '../bin/local/scenario.ts';
-import { makeDeployWatch } from '../lambdas/app/deploy-watch.ts';
-import { makeEscalate } from '../lambdas/app/escalate.ts';
-import { makeLineage } from '../lambdas/app/lineage-loop.ts';
 import { type TestStore, testStore } from './support/dynamodb.ts';
 import { sampleAlarm } from './support/samples.ts';
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { StepFunctionsWorkflow } from '#adapters/aws/sfn';
-import { liftLock, resetBudget } from '../lambdas/app/human.ts';
+import { liftLock, resetBudget } from '#app/human';
 import { type TestStore, testStore } from './support/dynamodb.ts';
 import { sampleAlarm } from './support/samples.ts';
 import { recordingSfnClient } from './support/sfn.ts';

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { pullAndon } from '#app/andon';
 import type { QuarantineLock } from '#domain/lineage/lineage';
 import { NotFoundError } from '#domain/shared/errors';
 import type { DeploySignal, HealthSignal } from '#domain/signals/signals';
-import { pullAndon } from '../lambdas/app/andon.ts';
 import { type TestStore, testStore } from './support/dynamodb.ts';
 
 const T0 = '2025-03-01T10:00:00.000Z';

@@ -6,7 +6,7 @@ import { DynamoDbLineageStore } from '#adapters/dynamodb/store';
 import { dynamoDbClientFor } from '#adapters/dynamodb/table';
 import { ConflictError, NotFoundError } from '#domain/shared/errors';
 import type { AlarmSignal } from '#domain/signals/signals';
-import type { OpenLineageInput } from '../lambdas/ports/lineages.ts';
+import type { OpenLineageInput } from '#ports/lineages';
 import { dynamoDbLocalEndpoint, type TestStore, testStore } from './support/dynamodb.ts';
 
 const T0 = '2025-03-01T10:00:00.000Z';

@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { codePathRule } from '#domain/config/config';
 import type { Lineage, RecordedDeploy } from '#domain/lineage/lineage';
+import type { Point, TenantSeries } from '#domain/signals/series';
 import { attribute } from '#domain/triage/attribution';
 import { decide, type TriageInput } from '#domain/triage/decide';
 import { logEvidence } from '#domain/triage/log-evidence';
 import { priorityOf, tierOf } from '#domain/triage/priority';
 import { reprioritize } from '#domain/triage/reprioritize';
-import type { Point, TenantSeries } from '../lambdas/domain/signals/series.ts';
 import { triagingLineage } from './support/samples.ts';
 
 const t0 = Date.parse('2026-03-02T06:00:00Z');

@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { normalCdf, poissonUpperTail, trendShiftScan } from '#domain/shared/stats';
+import type { Point } from '#domain/signals/series';
 import type { HistoryWindow } from '#domain/triage/seasonality';
 import { analyzeShift, countAffected, tenantShifted } from '#domain/triage/shift';
-import type { Point } from '../lambdas/domain/signals/series.ts';
 
 const t0 = Date.parse('2026-03-02T06:00:00Z');
 const WEEK = 7 * 86_400_000;

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Lineage, RecordedDeploy } from '#domain/lineage/lineage';
 import { changePoint, pathsIntersect } from '#domain/shared/stats';
+import type { Point } from '#domain/signals/series';
 import { decide } from '#domain/triage/decide';
 import { evaluate } from '#domain/validation/validate';
-import type { Point } from '../lambdas/domain/signals/series.ts';
 import { triagingLineage } from './support/samples.ts';
 
 const t0 = Date.parse('2026-03-02T06:00:00Z');

@@ -5,9 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { makeValidate, resolveSignal } from '#app/validate-fix';
 import { parseConfig } from '#domain/config/config';
 import { executionSettings } from '#domain/lineage/execution-settings';
 import { decision as decisionSchema, type Lineage } from '#domain/lineage/lineage';
+import type { Point } from '#domain/signals/series';
 import type { MetricRef } from '#domain/signals/signals';
 import type { WorseWhen } from '#domain/validation/signal-rule';
 import {
@@ -18,10 +20,8 @@ import {
   type SignalKind,
   type ValidationSettingsInput,
 } from '#domain/validation/validate';
-import { makeValidate, resolveSignal } from '../lambdas/app/validate-fix.ts';
-import type { Point } from '../lambdas/domain/signals/series.ts';
-import type { MetricSource } from '../lambdas/ports/metrics.ts';
-import type { LineageStore } from '../lambdas/ports/store.ts';
+import type { MetricSource } from '#ports/metrics';
+import type { LineageStore } from '#ports/store';
 import { normal, poisson, rng } from './support/random.ts';
 
 const T0 = Date.parse('2026-03-02T00:00:00Z');

@@ -16,15 +16,15 @@ import { parseArgs } from 'node:util';
 import { DynamoDbLineageStore } from '#adapters/dynamodb/store';
 import { dynamoDbClientFor, ensureTable } from '#adapters/dynamodb/table';
 import { OutboxIssueTracker } from '#adapters/local/outbox';
+import { makeGithub } from '#app/issues';
+import { makeIngestAlarm } from '#app/open-lineage';
+import { makeRecordDeploy } from '#app/record-deploy';
+import { makeTriage } from '#app/triage';
 import { parseConfig } from '#domain/config/config';
 import type { Decision } from '#domain/lineage/lineage';
 import { startDynamoDbLocal } from '../../bin/local/dynamodb-local.ts';
-import { alarmEvent, deployFinishedEvent } from '../../bin/local/run.ts';
+import { alarmEvent, deployFinishedEvent } from '../../bin/local/events.ts';
 import { localDefaultConfig, ReplayMetricSource, type Scenario, SimClock, scenarioSchema } from '../../bin/local/scenario.ts';
-import { makeGithub } from '../../lambdas/app/issues.ts';
-import { makeIngestAlarm } from '../../lambdas/app/open-lineage.ts';
-import { makeRecordDeploy } from '../../lambdas/app/record-deploy.ts';
-import { makeTriage } from '../../lambdas/app/triage.ts';
 
 const silent = { info() {}, warn() {}, error() {} };
 

@@ -112,6 +112,7 @@ async function run(args: string[], io: CommandIo): Promise<number> {
 
 export const command: Command = {
   name: 'friction',
+  order: 6,
   usage: 'friction PATH [--json] [--min-steps N] [--out DIR]',
   summary: 'friction in coding-agent transcripts: the digest, or per session with --json',
   run,

@@ -6,6 +6,7 @@ import { type Command, UsageError } from '../command.ts';
 
 export const command: Command = {
   name: 'sanitize',
+  order: 7,
   usage: 'sanitize [FILE] [--hash-key K] [--tenant ID]... [--stats]',
   summary: 'print a text (a file, or standard input) as the sanitizer lets it through',
   async run(args, io) {

@@ -5,10 +5,10 @@
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 import type { ProdloopConfigInput } from '#domain/config/config';
-import type { LogSample, Point, TenantSeries } from '../../lambdas/domain/signals/series.ts';
-import type { AlarmDescription, AlarmDirectory } from '../../lambdas/ports/alarms.ts';
-import type { LogSource } from '../../lambdas/ports/logs.ts';
-import type { MetricSource } from '../../lambdas/ports/metrics.ts';
+import type { LogSample, Point, TenantSeries } from '#domain/signals/series';
+import type { AlarmDescription, AlarmDirectory } from '#ports/alarms';
+import type { LogSource } from '#ports/logs';
+import type { MetricSource } from '#ports/metrics';
 
 /**
  * A pull request a deploy ships, as the code host would return it. `{issue}` and `{lineage}` in the

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StateMachine } from 'aws-local-stepfunctions';
-import type { Workflow } from '../../lambdas/ports/workflow.ts';
+import type { Workflow } from '#ports/workflow';
 
 const STATEMACHINES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'statemachines');
 export const ASL_FILE = join(STATEMACHINES, 'lineage.asl.json');

@@ -8,7 +8,12 @@
 import type { QuarantineLock } from '#domain/lineage/lineage';
 import { HALTED_ERROR, locksOn } from '#domain/lineage/loop';
 import type { DeploySignal } from '#domain/signals/signals';
+import type { AuditLog } from '#ports/audit';
 import type { Deps } from '#ports/deps';
+import type { Lineages } from '#ports/lineages';
+import type { Locks } from '#ports/locks';
+import type { OnceKeys } from '#ports/once-keys';
+import type { FixWaits } from '#ports/waits';
 import type { Workflow } from '#ports/workflow';
 
 export interface AndonRequest {
@@ -30,7 +35,9 @@ export interface AndonResult {
   readonly halted: string[];
 }
 
-export type AndonDeps = Pick<Deps, 'store' | 'events' | 'clock' | 'logger'> & { readonly workflow: Workflow };
+export type AndonDeps = Pick<Deps, 'events' | 'clock' | 'logger'> & {
+  readonly store: Lineages & FixWaits & AuditLog & Locks & OnceKeys;
+} & { readonly workflow: Workflow };
 
 export async function pullAndon(deps: AndonDeps, request: AndonRequest): Promise<AndonResult> {
   const { store, events, clock, logger, workflow } = deps;

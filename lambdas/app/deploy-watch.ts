@@ -22,6 +22,7 @@ import {
 } from '#domain/validation/deploy-watch';
 import { resolveSignal } from '#domain/validation/signal-rule';
 import type { Deps } from '#ports/deps';
+import type { AndonDeps } from './andon.ts';
 import { pullAndon } from './andon.ts';
 import { readSignal } from './read-signal.ts';
 
@@ -53,7 +54,9 @@ export const deployWatchInput = z.discriminatedUnion('action', [
   }),
 ]);
 
-export type DeployWatchDeps = Pick<Deps, 'config' | 'store' | 'metrics' | 'events' | 'workflow' | 'clock' | 'logger'>;
+export type DeployWatchDeps = Pick<Deps, 'config' | 'metrics' | 'events' | 'workflow' | 'clock' | 'logger'> & {
+  readonly store: AndonDeps['store'];
+};
 
 export function makeDeployWatch(deps: DeployWatchDeps) {
   const { config, store, metrics, clock, logger } = deps;

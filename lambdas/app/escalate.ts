@@ -13,7 +13,9 @@ import { decision, type Lineage, type LineageStatus, verdict } from '#domain/lin
 import { NotFoundError } from '#domain/shared/errors';
 import { deploySignal } from '#domain/signals/signals';
 import { renderDeployAndonPage, signalJudgement } from '#domain/validation/deploy-watch';
+import type { AuditLog } from '#ports/audit';
 import type { Deps } from '#ports/deps';
+import type { Lineages } from '#ports/lineages';
 
 export const escalationReason = z.enum(['iteration-cap', 'budget-spent', 'inconclusive', 'andon', 'failure', 'no-fix']);
 
@@ -68,7 +70,7 @@ const ACTIONS: Record<z.infer<typeof escalationReason>, string> = {
 
 const endFrom: readonly LineageStatus[] = ['triaging', 'awaiting-fix', 'validating', 'observing', 'halted'];
 
-export function makeEscalate(deps: Pick<Deps, 'store' | 'notifier' | 'events' | 'clock' | 'logger'>) {
+export function makeEscalate(deps: Pick<Deps, 'notifier' | 'events' | 'clock' | 'logger'> & { readonly store: Lineages & AuditLog }) {
   const { store, notifier, events, clock, logger } = deps;
 
   async function deployAndon(input: z.infer<typeof deployAndonInput>) {

@@ -6,7 +6,11 @@
 
 import type { Lineage, QuarantineLock } from '#domain/lineage/lineage';
 import { haltStillHolds, locksOn } from '#domain/lineage/loop';
+import type { Budgets } from '#ports/budgets';
 import type { Deps } from '#ports/deps';
+import type { Lineages } from '#ports/lineages';
+import type { Locks } from '#ports/locks';
+import type { FixWaits } from '#ports/waits';
 import type { Workflow } from '#ports/workflow';
 
 export interface HumanWord {
@@ -15,7 +19,8 @@ export interface HumanWord {
   readonly at: string;
 }
 
-export type HumanDeps = Pick<Deps, 'store'> & {
+export type HumanDeps = {
+  readonly store: Lineages & FixWaits & Budgets & Locks;
   /** Resumes the parked "waiting for a human" task; absent when no execution can be waiting (a local run that ended). */
   readonly workflow?: Workflow;
   /** The configured iteration cap: a lineage at it stays halted until its iterations are reset. */

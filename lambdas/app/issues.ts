@@ -10,7 +10,9 @@ import type { RevertResult } from '#domain/signals/code-changes';
 import { deploySignal } from '#domain/signals/signals';
 import { reprioritize } from '#domain/triage/reprioritize';
 import { renderRevertBody, revertTitle, signalJudgement } from '#domain/validation/deploy-watch';
+import type { AuditLog } from '#ports/audit';
 import type { Deps } from '#ports/deps';
+import type { Lineages } from '#ports/lineages';
 
 const proposeRevertInput = z.object({
   action: z.literal('propose-revert'),
@@ -34,7 +36,9 @@ export const githubInput = z.discriminatedUnion('action', [
   proposeRevertInput,
 ]);
 
-export function makeGithub(deps: Pick<Deps, 'config' | 'store' | 'tracker' | 'events' | 'clock' | 'logger' | 'codeHost'>) {
+export function makeGithub(
+  deps: Pick<Deps, 'config' | 'tracker' | 'events' | 'clock' | 'logger' | 'codeHost'> & { readonly store: Lineages & AuditLog },
+) {
   const { config, store, tracker, events, clock, logger, codeHost } = deps;
 
   async function proposeRevert(input: z.infer<typeof proposeRevertInput>): Promise<RevertResult> {
@@ -161,7 +165,7 @@ export interface Reprioritization {
 }
 
 /** Alarms of the same problem that triage folded into this lineage (a storm across alarms), from its audit trail. */
-async function foldedInto(store: Pick<Deps, 'store'>['store'], lineageId: string): Promise<{ lineageId: string; alarmName: string }[]> {
+async function foldedInto(store: Lineages & AuditLog, lineageId: string): Promise<{ lineageId: string; alarmName: string }[]> {
   const folded = new Map<string, { lineageId: string; alarmName: string }>();
   for (const e of await store.auditTrail(lineageId)) {
     if (e.action === 'alarm-folded' && typeof e.detail.lineageId === 'string')
@@ -184,7 +188,7 @@ async function fileInDigest(deps: Pick<Deps, 'config' | 'tracker'>, lineage: Lin
  * labels (priority:Px) and body are replaced. The latest decision is kept in the audit trail.
  */
 async function reprioritizeIssue(
-  deps: Pick<Deps, 'config' | 'store' | 'tracker' | 'logger'>,
+  deps: Pick<Deps, 'config' | 'tracker' | 'logger'> & { readonly store: Lineages & AuditLog },
   lineage: Lineage,
   v: Verdict,
   at: string,

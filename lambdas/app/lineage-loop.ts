@@ -9,7 +9,13 @@ import { decision, haltReason, verdict } from '#domain/lineage/lineage';
 import { BUDGET_SPENT_ERROR, HALTED_ERROR, haltStillHolds, nextExecutionName, ownIterationCostUsd, stopReason } from '#domain/lineage/loop';
 import { NotFoundError } from '#domain/shared/errors';
 import { deploySignal } from '#domain/signals/signals';
+import type { AuditLog } from '#ports/audit';
+import type { Budgets } from '#ports/budgets';
 import type { Deps } from '#ports/deps';
+import type { Lineages } from '#ports/lineages';
+import type { Locks } from '#ports/locks';
+import type { OnceKeys } from '#ports/once-keys';
+import type { FixWaits } from '#ports/waits';
 import type { Workflow } from '#ports/workflow';
 import { pullAndon } from './andon.ts';
 
@@ -43,7 +49,9 @@ export const lineageInput = z.discriminatedUnion('action', [
 ]);
 
 /** `workflow` resumes and fails parked tasks of the lineage state machine (and starts executions when `workflowFor` is not given). */
-export type LineageDeps = Pick<Deps, 'config' | 'store' | 'events' | 'clock' | 'logger' | 'workflow'> & {
+export type LineageDeps = Pick<Deps, 'config' | 'events' | 'clock' | 'logger' | 'workflow'> & {
+  readonly store: Lineages & FixWaits & Budgets & AuditLog & Locks & OnceKeys;
+} & {
   /** Starts executions of the state machine with this ARN (the loop's own, from the execution's context). */
   readonly workflowFor?: (stateMachineArn: string) => Workflow;
 };

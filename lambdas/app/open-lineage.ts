@@ -12,13 +12,16 @@ import { parseAlarmEvent } from '#domain/signals/alarm';
 import type { AlarmSignal } from '#domain/signals/signals';
 import type { AlarmTags } from '#ports/alarms';
 import type { Deps } from '#ports/deps';
+import type { Lineages } from '#ports/lineages';
 
 export type IngestOutcome =
   | { readonly outcome: 'started'; readonly lineageId: string; readonly executionName: string }
   | { readonly outcome: 'in-flight'; readonly lineageId: string }
   | { readonly outcome: 'ignored' | 'rejected'; readonly reason: string };
 
-export type IngestAlarmDeps = Pick<Deps, 'config' | 'store' | 'workflow' | 'events' | 'parking' | 'clock' | 'logger'> & {
+export type IngestAlarmDeps = Pick<Deps, 'config' | 'workflow' | 'events' | 'parking' | 'clock' | 'logger'> & {
+  readonly store: Lineages;
+} & {
   /** Reads alarm tags, for `watchedAlarms.tags`; without it only name prefixes admit an alarm. */
   readonly alarmTags?: AlarmTags;
 };

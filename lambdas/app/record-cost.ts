@@ -8,7 +8,11 @@
 import { inFlightStatuses, type Lineage } from '#domain/lineage/lineage';
 import { BUDGET_SPENT_ERROR } from '#domain/lineage/loop';
 import { parseCostEvent } from '#domain/signals/cost';
+import type { AuditLog } from '#ports/audit';
+import type { Budgets } from '#ports/budgets';
 import type { Deps } from '#ports/deps';
+import type { Lineages } from '#ports/lineages';
+import type { FixWaits } from '#ports/waits';
 
 export type CostOutcome =
   | {
@@ -24,7 +28,9 @@ export type CostOutcome =
     }
   | { readonly outcome: 'rejected'; readonly reason: string };
 
-export function makeRecordCost(deps: Pick<Deps, 'config' | 'store' | 'workflow' | 'parking' | 'clock' | 'logger'>) {
+export function makeRecordCost(
+  deps: Pick<Deps, 'config' | 'workflow' | 'parking' | 'clock' | 'logger'> & { readonly store: Lineages & Budgets & FixWaits & AuditLog },
+) {
   const { config, store, workflow, parking, clock, logger } = deps;
 
   async function lineageFor(report: { lineageId?: string; issueNumber?: number }): Promise<Lineage | undefined> {

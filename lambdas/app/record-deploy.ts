@@ -23,8 +23,10 @@ import { parseHealthEvent } from '#domain/signals/health';
 import type { DeploySignal } from '#domain/signals/signals';
 import { rulesTouched, watchExecutionName } from '#domain/validation/deploy-watch';
 import type { CodeHost } from '#ports/code-host';
-import type { DeployVersions } from '#ports/deploys';
+import type { DeployLog, DeployVersions } from '#ports/deploys';
 import type { Deps } from '#ports/deps';
+import type { Lineages } from '#ports/lineages';
+import type { FixWaits } from '#ports/waits';
 import type { Workflow } from '#ports/workflow';
 
 export type RecordOutcome =
@@ -42,7 +44,9 @@ export type RecordOutcome =
   | { readonly outcome: 'health-recorded'; readonly eventArn: string }
   | { readonly outcome: 'ignored' | 'rejected'; readonly reason: string };
 
-export type RecordDeployDeps = Pick<Deps, 'config' | 'store' | 'workflow' | 'parking' | 'clock' | 'logger'> & {
+export type RecordDeployDeps = Pick<Deps, 'config' | 'workflow' | 'parking' | 'clock' | 'logger'> & {
+  readonly store: Lineages & FixWaits & DeployLog;
+} & {
   /**
    * Resolves deploys to pull requests. Without one, a successful deploy of a lineage's service is
    * taken as its fix (as with `fixDetection: service`).

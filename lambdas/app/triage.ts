@@ -16,9 +16,14 @@ import { decide } from '#domain/triage/decide';
 import type { OtherAlarm } from '#domain/triage/evidence';
 import { type HistoryWindow, WEEK_MS } from '#domain/triage/seasonality';
 import type { AlarmDirectory } from '#ports/alarms';
+import type { AuditLog } from '#ports/audit';
+import type { DeployLog } from '#ports/deploys';
 import type { Deps } from '#ports/deps';
 import type { HealthEventSource } from '#ports/health';
+import type { Lineages } from '#ports/lineages';
+import type { Locks } from '#ports/locks';
 import type { LogSource } from '#ports/logs';
+import type { OnceKeys } from '#ports/once-keys';
 import { makeDailyCap } from './daily-cap.ts';
 import { makeStormFold } from './fold-storm.ts';
 
@@ -38,7 +43,9 @@ export interface TriageSources {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-type TriageDeps = Pick<Deps, 'config' | 'store' | 'metrics' | 'clock' | 'logger'> & TriageSources;
+type TriageDeps = Pick<Deps, 'config' | 'metrics' | 'clock' | 'logger'> & {
+  readonly store: Lineages & AuditLog & DeployLog & Locks & OnceKeys;
+} & TriageSources;
 
 /** The sanitizer triage and the issue renderer use: the configured key, the tenant dimension as an identifier key. */
 export function sanitizerFor(config: Pick<ProdloopConfig, 'privacy' | 'tenantDimension'>, known: readonly string[] = []): Sanitizer {

@@ -11,7 +11,9 @@ import type { Point } from '#domain/signals/series';
 import { deploySignal } from '#domain/signals/signals';
 import { resolveSignal, worseWhenOf } from '#domain/validation/signal-rule';
 import { type Evaluation, evaluate, validationLoop, validationSettings } from '#domain/validation/validate';
+import type { AuditLog } from '#ports/audit';
 import type { Deps } from '#ports/deps';
+import type { Lineages } from '#ports/lineages';
 import { readSignal } from './read-signal.ts';
 
 /** How an alarm's metric is read (moved to the core, where the deploy watch reads signals the same way). */
@@ -28,7 +30,7 @@ export const validateInput = z.object({
 /** The window before the deploy that stands for its pre-deploy level, when settings do not say. */
 export const PRE_DEPLOY_MINUTES = 60;
 
-export function makeValidate(deps: Pick<Deps, 'store' | 'metrics' | 'clock' | 'logger'>) {
+export function makeValidate(deps: Pick<Deps, 'metrics' | 'clock' | 'logger'> & { readonly store: Lineages & AuditLog }) {
   const { store, metrics, clock, logger } = deps;
   return async (event: unknown): Promise<Evaluation> => {
     const input = validateInput.parse(event);

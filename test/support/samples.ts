@@ -1,8 +1,8 @@
 /** Sample domain records for tests: one lineage of the checkout service, overridden where a test needs. */
 import { type IssueMetadata, lineageMarker } from '#domain/issue/issue-body';
+import type { IssueDraft } from '#domain/issue/messages';
 import { type Decision, decision, type Lineage, lineage } from '#domain/lineage/lineage';
 import type { AlarmSignal, MetricRef } from '#domain/signals/signals';
-import type { IssueDraft } from '../../lambdas/domain/issue/messages.ts';
 
 /** A lineage just opened by the `checkout-5xx-rate` alarm, triaging, with no issue yet. */
 export function sampleLineage(overrides: Partial<Lineage> = {}): Lineage {
