@@ -202,7 +202,6 @@ export class FrictionSignals extends Construct {
       functions: this.functions,
       values: { TranscriptBucketName: this.bucket.bucketName },
       removalPolicy,
-      timeout: Duration.hours(23),
     });
     // The Distributed Map: its reader lists the bucket, its writer writes the result manifest, and it
     // runs child executions of this state machine. In a policy of its own: the state machine's ARN in

@@ -46,8 +46,8 @@ export interface LineageLoopProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-// Where the placeholder helpers lived before the workflow construct had its own module.
-export { placeholderFor, placeholdersIn } from './workflow.ts';
+// Where the placeholder helper lived before the workflow construct had its own module.
+export { placeholdersIn } from './workflow.ts';
 
 export interface LoopStateMachineProps {
   /** The functions the definition names, by function name (`deploy-watch` fills `${DeployWatchFunctionArn}`). */

@@ -5,7 +5,7 @@
  * same file.
  */
 import { readFileSync } from 'node:fs';
-import { type Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
@@ -49,15 +49,15 @@ export interface WorkflowStateMachineProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
-  /** @default no timeout */
-  readonly timeout?: Duration;
 }
 
 /**
  * A STANDARD state machine from an ASL file, traced and logging without execution data to a vended
  * log group of its own. Synth fails, naming the workflow, when a placeholder has no value or a value
  * no placeholder, or when a Task state's Retry is not the retry policy and its Comment does not say
- * why. Its role may invoke exactly the functions the definition names.
+ * why. Its role may invoke exactly the functions the definition names. A time limit on the whole
+ * execution is the definition's own `TimeoutSeconds`: CDK's `timeout` reaches only definitions it
+ * builds from chained states, not one from a file.
  */
 export class WorkflowStateMachine extends StateMachine {
   readonly logGroup: LogGroup;
@@ -87,7 +87,6 @@ export class WorkflowStateMachine extends StateMachine {
       definitionSubstitutions: substitutions,
       logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: false },
       tracingEnabled: true,
-      ...(props.timeout ? { timeout: props.timeout } : {}),
     });
     this.logGroup = logGroup;
     allowInvoking(
