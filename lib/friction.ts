@@ -12,16 +12,9 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
 import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import {
-  type CfnStateMachine,
-  DefinitionBody,
-  LogLevel as SfnLogLevel,
-  StateMachine,
-  StateMachineType,
-} from 'aws-cdk-lib/aws-stepfunctions';
+import type { CfnStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { ProdloopConfig } from '#domain/config/config';
 import { FRICTION_ENV } from '#friction/adapters/env';
@@ -31,8 +24,8 @@ import { frictionAlarmName, SUMMARIES } from '#friction/domain/run';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 import { type FunctionName, type LogLevel, ProdloopFunction, projectRoot } from './function.ts';
 import type { GithubAccess } from './github-access.ts';
-import { allowInvoking, checkPlaceholders } from './lineage-loop.ts';
 import { acknowledge, nagRef } from './nag.ts';
+import { WorkflowStateMachine } from './workflow.ts';
 
 /** The friction workflow's functions, one folder each under `lambdas/`. */
 export type FrictionFunctionName = 'friction-plan' | 'friction-analyze' | 'friction-judge' | 'friction-report';
@@ -77,7 +70,7 @@ export class FrictionSignals extends Construct {
   readonly bucket: Bucket;
   readonly accessLogs: Bucket;
   readonly functions: Readonly<Record<FrictionFunctionName, ProdloopFunction>>;
-  readonly stateMachine: StateMachine;
+  readonly stateMachine: WorkflowStateMachine;
   readonly schedule: Rule;
   /** One alarm per friction kind, on its daily rate. */
   readonly rateAlarms: Readonly<Record<FrictionKind, Alarm>>;
@@ -202,31 +195,14 @@ export class FrictionSignals extends Construct {
     if (settings.judge.enabled) this.judgeBatchRole = this.allowJudge(judge, settings, runs);
 
     // The workflow.
-    const definitionFile = props.definitionFile ?? join(projectRoot, 'statemachines', 'friction.asl.json');
-    const substitutions: Record<string, string> = {
-      FrictionPlanFunctionArn: this.functions['friction-plan'].function.functionArn,
-      FrictionAnalyzeFunctionArn: analyze.function.functionArn,
-      FrictionJudgeFunctionArn: judge.function.functionArn,
-      FrictionReportFunctionArn: report.function.functionArn,
-      TranscriptBucketName: this.bucket.bucketName,
-    };
-    checkPlaceholders(definitionFile, Object.keys(substitutions), 'the friction workflow');
-
-    const logGroup = new LogGroup(this, 'WorkflowLogs', {
-      logGroupName: `/aws/vendedlogs/states/${stack.stackName}-friction`,
-      retention: RetentionDays.ONE_MONTH,
+    this.stateMachine = new WorkflowStateMachine(this, 'Workflow', {
+      workflow: 'friction',
+      definitionFile: props.definitionFile ?? join(projectRoot, 'statemachines', 'friction.asl.json'),
+      description: 'prodloop friction signals, daily',
+      functions: this.functions,
+      values: { TranscriptBucketName: this.bucket.bucketName },
       removalPolicy,
     });
-    this.stateMachine = new StateMachine(this, 'Workflow', {
-      comment: 'prodloop friction signals, daily',
-      stateMachineType: StateMachineType.STANDARD,
-      definitionBody: DefinitionBody.fromFile(definitionFile),
-      definitionSubstitutions: substitutions,
-      logs: { destination: logGroup, level: SfnLogLevel.ALL, includeExecutionData: false },
-      tracingEnabled: true,
-      timeout: Duration.hours(23),
-    });
-    allowInvoking(this.stateMachine, Object.values(this.functions));
     // The Distributed Map: its reader lists the bucket, its writer writes the result manifest, and it
     // runs child executions of this state machine. In a policy of its own: the state machine's ARN in
     // its default policy would be a dependency cycle.

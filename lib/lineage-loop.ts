@@ -2,22 +2,20 @@
  * The lineage loop: the Step Functions state machine defined in `statemachines/lineage.asl.json`
  * (triage, issue, wait for the fix deploy, validate, close, iterate in a fresh execution, escalate and
  * wait for a human, andon cord), the functions it may invoke, its logs and the alarms on its own
- * failures. `LoopStateMachine` is the shape both of prodloop's state machines share (the deploy watch
- * is the other).
+ * failures. `LoopStateMachine` is the shape the lineage loop and the deploy watch share: a
+ * `WorkflowStateMachine` (`lib/workflow.ts`, which the friction workflow uses too) with alarms on its
+ * executions.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type { RemovalPolicy } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, type Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { type ProdloopFunction, projectRoot } from './function.ts';
-import { acknowledge, nagRef } from './nag.ts';
+import { WorkflowStateMachine } from './workflow.ts';
 
 /** The functions the state machine invokes, by the name their ARN has in the definition. */
 export interface LoopFunctions {
@@ -48,18 +46,8 @@ export interface LineageLoopProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-/** `TriageFunctionArn` for `triage`, `DeployWatchFunctionArn` for `deploy-watch`: the placeholder a function's ARN fills in a definition. */
-export function placeholderFor(name: string): string {
-  return `${name
-    .split('-')
-    .map((part) => `${part.charAt(0).toUpperCase()}${part.slice(1)}`)
-    .join('')}FunctionArn`;
-}
-
-/** Every `${Name}` in an ASL document, sorted and unique. */
-export function placeholdersIn(definition: string): string[] {
-  return [...new Set([...definition.matchAll(/\$\{([^}]+)\}/g)].map((m) => m[1] as string))].sort();
-}
+// Where the placeholder helper lived before the workflow construct had its own module.
+export { placeholdersIn } from './workflow.ts';
 
 export interface LoopStateMachineProps {
   /** The functions the definition names, by function name (`deploy-watch` fills `${DeployWatchFunctionArn}`). */
@@ -74,44 +62,29 @@ export interface LoopStateMachineProps {
 }
 
 /**
- * A STANDARD state machine from an ASL file whose `${XFunctionArn}` placeholders are exactly the given
- * functions, traced, logging without execution data, invoking only those functions, with alarms on
- * its failures, timeouts, aborts and throttles.
+ * A workflow state machine (`WorkflowStateMachine`: from the ASL file, placeholders and retries
+ * checked, invoking only the given functions) with alarms on its failures, timeouts, aborts and
+ * throttles.
  */
 export class LoopStateMachine extends Construct {
-  readonly stateMachine: StateMachine;
+  readonly stateMachine: WorkflowStateMachine;
   readonly logGroup: LogGroup;
   readonly alarms: readonly Alarm[];
 
   constructor(scope: Construct, id: string, props: LoopStateMachineProps) {
     super(scope, id);
-    const definitionFile = props.definitionFile;
-    const functions = Object.entries(props.functions);
-
-    const substitutions = Object.fromEntries(functions.map(([name, fn]) => [placeholderFor(name), fn.function.functionArn]));
-    checkPlaceholders(definitionFile, Object.keys(substitutions), `the ${props.name} state machine`);
-
-    this.logGroup = new LogGroup(this, 'Logs', {
-      // Step Functions writes through CloudWatch vended logs; names under this prefix keep the
-      // log delivery's resource policy from growing with every state machine.
-      logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-${props.name}`,
-      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    // The construct ids of before the workflow construct ('StateMachine', and 'Logs' beside it): the
+    // logical ids, and with them the deployed state machine and its running executions, stay.
+    this.stateMachine = new WorkflowStateMachine(this, 'StateMachine', {
+      workflow: props.name,
+      definitionFile: props.definitionFile,
+      description: props.description,
+      functions: props.functions,
+      logGroupId: 'Logs',
+      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+      ...(props.removalPolicy ? { removalPolicy: props.removalPolicy } : {}),
     });
-
-    this.stateMachine = new StateMachine(this, 'StateMachine', {
-      comment: props.description,
-      stateMachineType: StateMachineType.STANDARD,
-      definitionBody: DefinitionBody.fromFile(definitionFile),
-      definitionSubstitutions: substitutions,
-      logs: { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: false },
-      tracingEnabled: true,
-    });
-
-    allowInvoking(
-      this.stateMachine,
-      functions.map(([, fn]) => fn),
-    );
+    this.logGroup = this.stateMachine.logGroup;
 
     const topicAction = new SnsAction(props.alarmTopic);
     const alarmOn = (alarmId: string, metric: Metric, what: string): Alarm => {
@@ -173,40 +146,5 @@ export class LineageLoop extends LoopStateMachine {
         resources: [this.stateMachine.stateMachineArn],
       }),
     ]);
-  }
-}
-
-/**
- * The state machine's role may invoke exactly the functions its definition names, nothing else; with
- * the cdk-nag acknowledgements of what grantInvoke and logging/tracing generate.
- */
-export function allowInvoking(stateMachine: StateMachine, functions: Iterable<ProdloopFunction>): void {
-  const policy = stateMachine.role.node.findChild('DefaultPolicy');
-  for (const fn of functions) {
-    fn.function.grantInvoke(stateMachine);
-    acknowledge(
-      policy,
-      `AwsSolutions-IAM5[Resource::${nagRef(fn.function.node.defaultChild as CfnFunction, 'Arn')}:*]`,
-      'lambda:InvokeFunction on the function ARN plus ":*" (its versions and aliases), as grantInvoke generates; the function is one the definition names.',
-    );
-  }
-  acknowledge(
-    policy,
-    'AwsSolutions-IAM5[Resource::*]',
-    'Log delivery to CloudWatch Logs (logs:CreateLogDelivery and friends) and X-Ray tracing support no resource-level permissions; Step Functions documents Resource "*" for both.',
-  );
-}
-
-/** Synth fails when the definition and the substitutions disagree: an unfilled placeholder deploys broken. */
-export function checkPlaceholders(definitionFile: string, substituted: readonly string[], workflow: string): void {
-  const placeholders = placeholdersIn(readFileSync(definitionFile, 'utf8'));
-  const unfilled = placeholders.filter((p) => !substituted.includes(p));
-  const unused = substituted.filter((s) => !placeholders.includes(s));
-  if (unfilled.length > 0 || unused.length > 0) {
-    throw new Error(
-      `${definitionFile} and ${workflow} disagree:` +
-        (unfilled.length > 0 ? ` placeholders without a substitution: ${unfilled.join(', ')};` : '') +
-        (unused.length > 0 ? ` substitutions the definition never uses: ${unused.join(', ')};` : ''),
-    );
   }
 }
