@@ -7,7 +7,6 @@
 import type { Lineage, QuarantineLock } from '#domain/lineage/lineage';
 import { haltStillHolds, locksOn } from '#domain/lineage/loop';
 import type { Budgets } from '#ports/budgets';
-import type { Deps } from '#ports/deps';
 import type { Lineages } from '#ports/lineages';
 import type { Locks } from '#ports/locks';
 import type { FixWaits } from '#ports/waits';
