@@ -23,54 +23,18 @@ import { makeRecordDeploy } from '#app/record-deploy';
 import { makeTriage } from '#app/triage';
 import { makeValidate } from '#app/validate-fix';
 import { parseConfig } from '#domain/config/config';
-import type { Decision, IssueRef } from '#domain/lineage/lineage';
+import type { Decision } from '#domain/lineage/lineage';
 import { rulesTouched, signalsToWatch } from '#domain/validation/deploy-watch';
-import type { Evaluation } from '#domain/validation/validate';
 import type { Deps, LoggerLike, ParkingLot } from '#ports/deps';
 import type { EventPublisher, ProdloopEventType } from '#ports/events';
 import type { Workflow } from '#ports/workflow';
 import { alarmEvent, costReportedEvent, deployFinishedEvent, healthEvent } from './events.ts';
+import { check, type ScenarioResult, type TimelineEntry } from './expectations.ts';
 import { localDefaultConfig, ReplayAlarmDirectory, ReplayLogSource, ReplayMetricSource, type Scenario, SimClock } from './scenario.ts';
-import { DEPLOY_WATCH_ASL_FILE, type ExecutionRecord, LocalWorkflow, type StateTransition } from './state-machine.ts';
+import { DEPLOY_WATCH_ASL_FILE, type ExecutionRecord, LocalWorkflow } from './state-machine.ts';
+import { describeChange, describeTask } from './timeline.ts';
 
-export interface TimelineEntry {
-  readonly at: string;
-  readonly kind: string;
-  readonly text: string;
-}
-
-export interface ScenarioResult {
-  readonly scenario: string;
-  readonly description: string;
-  readonly lineageId?: string;
-  readonly executionName?: string;
-  /** HALTED: the loop waits for a human the scenario does not provide. */
-  readonly status: 'SUCCEEDED' | 'FAILED' | 'WAITING' | 'HALTED' | 'NOT_STARTED';
-  readonly decision?: Decision['kind'];
-  readonly tier?: 1 | 2;
-  readonly priority?: string;
-  readonly attribution?: string;
-  readonly confidence?: number;
-  readonly reasons: string[];
-  readonly verdicts: string[];
-  readonly issuesFiled: { number: number; kind: string; url: string }[];
-  readonly andon: boolean;
-  readonly locks: string[];
-  readonly escalations: string[];
-  readonly path: string[];
-  readonly timeline: TimelineEntry[];
-  readonly expectations: { readonly passed: boolean; readonly failures: string[] };
-  readonly outbox: string;
-  /** The decision's evidence (all of it: statistics, candidates, logs, tenants) and why this tier and priority. */
-  readonly evidence?: Decision['evidence'];
-  readonly rank?: Decision['rank'];
-  /** Lineages the scenario's alarms opened (more than one in a storm across alarms). */
-  readonly lineages?: number;
-  /** Revert pull requests proposed (to the outbox). */
-  readonly reverts?: { number: number; file: string }[];
-  /** The lineage's status at the end. */
-  readonly finalStatus?: string;
-}
+export type { ScenarioResult, TimelineEntry } from './expectations.ts';
 
 const quietLogger: LoggerLike = { info() {}, warn() {}, error() {} };
 
@@ -425,120 +389,4 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Sce
   await deployWatch.settled();
   await Promise.all([workflow.stopAll(), deployWatch.stopAll()]);
   return { ...result, expectations: check(s, result) };
-}
-
-function describeChange(d: { changedPaths: string[]; prNumbers: number[]; dependencyChanges?: { name: string; to?: string }[] }): string {
-  const parts = [];
-  if (d.prNumbers.length) parts.push(`PR ${d.prNumbers.map((n) => `#${n}`).join(', ')}`);
-  if (d.changedPaths.length) parts.push(d.changedPaths.join(', '));
-  if (d.dependencyChanges?.length) parts.push(`deps ${d.dependencyChanges.map((c) => `${c.name}@${c.to ?? '?'}`).join(', ')}`);
-  return parts.length ? `(${parts.join('; ')})` : '';
-}
-
-function describeTask(t: StateTransition, note: (kind: string, text: string) => void, decisions: Map<string, Decision>): void {
-  // The run stopped a loop still parked when it ended: not part of the story.
-  if (t.error?.startsWith('ExecutionAborted')) return;
-  if (t.error?.startsWith('prodloop.')) {
-    note('halt', `${t.state}: ${t.error.replace(/^prodloop\.(\w+): /, '$1 ')}`);
-    return;
-  }
-  if (t.error) {
-    note('error', `${t.state} failed: ${t.error}`);
-    return;
-  }
-  const input = t.input as Record<string, unknown>;
-  switch (t.fn) {
-    case 'triage': {
-      const d = t.output as Decision;
-      decisions.set(t.execution, d);
-      note(
-        'triage',
-        `${d.kind} · tier ${d.tier} · ${d.priority} · ${d.attribution} (${d.confidence.toFixed(2)}) — ${d.reasons.join('; ')}`,
-      );
-      break;
-    }
-    case 'github': {
-      const issue = t.output as IssueRef;
-      if (input.action === 'file' || input.action === 'observe')
-        note('issue', `${issue.kind} #${issue.number} filed to the outbox (${issue.url})`);
-      if (input.action === 'close') note('close', `issue #${issue.number} closed`);
-      if (input.action === 'comment-unchanged') note('comment', `issue #${issue.number}: the fix did not move the signal`);
-      if (input.action === 'propose-revert') {
-        const r = t.output as { proposed: boolean; number?: number; url?: string; reason?: string };
-        note('revert', r.proposed ? `revert pull request #${r.number} proposed (${r.url})` : `no revert pull request: ${r.reason}`);
-      }
-      break;
-    }
-    case 'lineage': {
-      const out = t.output as Record<string, unknown>;
-      if (input.action === 'await-fix') note('wait', 'waiting for a deploy that ships the fix (task token parked)');
-      if (input.action === 'charge')
-        note('budget', `charged a fix attempt: $${out.costUsd} of $${out.budgetUsd} spent${out.budgetSpent ? ' — budget spent' : ''}`);
-      if (input.action === 'iterate') note('iterate', `iteration ${out.iterations}/${out.iterationCap} without improvement`);
-      if (input.action === 'quarantine') note('andon', `andon cord pulled: quarantined ${(out.locked as string[]).join(', ')}`);
-      if (input.action === 'ignore') note('ignore', 'below the noise thresholds: nothing filed');
-      if (input.action === 'await-fix' && out.status === 'halted') note('halt', `the loop halts at once: ${out.reason}`);
-      if (input.action === 'check' && out.stop !== 'none') note('halt', `the loop stops between looks: ${out.stop}`);
-      if (input.action === 'continue') note('next', `the loop continues in a fresh execution (${out.executionName})`);
-      if (input.action === 'await-human')
-        note(
-          'wait',
-          out.resumed ? 'the halt cleared before the loop parked: it goes on' : `waiting for a human (${input.reason}): task token parked`,
-        );
-      if (input.action === 'abandon') note('escalate', 'no human came: the loop ended');
-      break;
-    }
-    case 'deploy-watch': {
-      const out = t.output as {
-        outcome?: string;
-        judgements?: { worse: boolean; label: string; reason: string }[];
-        locked?: string[];
-        halted?: string[];
-      };
-      const deployId = (input.deploy as { deployId?: string } | undefined)?.deployId;
-      if (input.action === 'evaluate' && out.outcome !== 'nothing-to-watch') {
-        const shown = out.judgements?.find((j) => j.worse) ?? out.judgements?.[0];
-        note('watch', `deploy ${deployId}: ${out.outcome}${shown ? ` — ${shown.label}: ${shown.reason}` : ''}`);
-      }
-      if (input.action === 'andon')
-        note(
-          'andon',
-          `andon cord pulled by the deploy watch: quarantined ${(out.locked ?? []).join(', ')}${out.halted?.length ? `; halted ${out.halted.join(', ')}` : ''}`,
-        );
-      break;
-    }
-    case 'validate': {
-      const e = t.output as Evaluation;
-      if (e.outcome === 'pending') note('look', `evaluation ${e.loop.evaluations}: ${e.verdict.reason}`);
-      else note('verdict', `${e.outcome}: ${e.verdict.reason}`);
-      break;
-    }
-    case 'escalate':
-      note('escalate', `paged on-call (${input.reason ?? input.kind}): ${(t.output as { subject: string }).subject}`);
-      break;
-  }
-}
-
-function check(s: Scenario, r: Omit<ScenarioResult, 'expectations'>): { passed: boolean; failures: string[] } {
-  const failures: string[] = [];
-  const e = s.expect;
-  if (e.decision && r.decision !== e.decision) failures.push(`decision: expected ${e.decision}, got ${r.decision ?? 'none'}`);
-  if (e.verdicts && JSON.stringify(e.verdicts) !== JSON.stringify(r.verdicts))
-    failures.push(`verdicts: expected [${e.verdicts.join(', ')}], got [${r.verdicts.join(', ')}]`);
-  if (e.andon !== undefined && e.andon !== r.andon) failures.push(`andon: expected ${e.andon}, got ${r.andon}`);
-  if (e.escalations && JSON.stringify(e.escalations) !== JSON.stringify(r.escalations))
-    failures.push(`escalations: expected [${e.escalations.join(', ')}], got [${r.escalations.join(', ')}]`);
-  if (e.issues !== undefined && e.issues !== r.issuesFiled.length)
-    failures.push(`issues: expected ${e.issues}, got ${r.issuesFiled.length}`);
-  if (e.attribution && r.attribution !== e.attribution)
-    failures.push(`attribution: expected ${e.attribution}, got ${r.attribution ?? 'none'}`);
-  if (e.tier !== undefined && r.tier !== e.tier) failures.push(`tier: expected ${e.tier}, got ${r.tier ?? 'none'}`);
-  if (e.priority && r.priority !== e.priority) failures.push(`priority: expected ${e.priority}, got ${r.priority ?? 'none'}`);
-  if (e.reverts !== undefined && e.reverts !== (r.reverts?.length ?? 0))
-    failures.push(`reverts: expected ${e.reverts}, got ${r.reverts?.length ?? 0}`);
-  if (e.locks && JSON.stringify([...e.locks].sort()) !== JSON.stringify([...r.locks].sort()))
-    failures.push(`locks: expected [${e.locks.join(', ')}], got [${r.locks.join(', ')}]`);
-  if (e.finalStatus && e.finalStatus !== r.finalStatus)
-    failures.push(`final status: expected ${e.finalStatus}, got ${r.finalStatus ?? 'none'}`);
-  return { passed: failures.length === 0, failures };
 }
