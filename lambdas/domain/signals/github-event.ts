@@ -123,15 +123,32 @@ function build(p: Parts): ParseResult<GithubSignal> {
 }
 
 const LINEAGE_ID = 'lin-[A-Za-z0-9_-]+';
+const TRAILER = new RegExp(`^[ \\t]*Prodloop-Lineage:[ \\t]*(${LINEAGE_ID})[ \\t]*\\r?$`, 'gim');
+/** The start of a marker, matched where a `<!--` was found (sticky): its closing `-->` is looked up apart. */
+const MARKER_START = new RegExp(`<!--\\s*prodloop:lineage=(${LINEAGE_ID})`, 'iy');
 
-/** Lineage ids named by `Prodloop-Lineage: lin-…` lines or `<!-- prodloop:lineage=lin-… -->` markers. */
+/**
+ * Lineage ids named by `Prodloop-Lineage: lin-…` lines or `<!-- prodloop:lineage=lin-… -->` markers.
+ * Linear in the body's length (a pull request body or a commit message may be megabytes): each `<!--`
+ * is tried once, and the search for a closing `-->` ends the scan when there is none further on.
+ */
 export function lineageRefsIn(body: string): string[] {
   const refs: string[] = [];
-  for (const m of body.matchAll(new RegExp(`^[ \\t]*Prodloop-Lineage:[ \\t]*(${LINEAGE_ID})[ \\t]*\\r?$`, 'gim'))) {
+  for (const m of body.matchAll(TRAILER)) {
     if (m[1] !== undefined) refs.push(m[1]);
   }
-  for (const m of body.matchAll(new RegExp(`<!--\\s*prodloop:lineage=(${LINEAGE_ID})[\\s\\S]*?-->`, 'gi'))) {
-    if (m[1] !== undefined) refs.push(m[1]);
+  let from = 0;
+  for (let open = body.indexOf('<!--', from); open >= 0; open = body.indexOf('<!--', from)) {
+    MARKER_START.lastIndex = open;
+    const m = MARKER_START.exec(body);
+    if (!m?.[1]) {
+      from = open + 4;
+      continue;
+    }
+    const close = body.indexOf('-->', MARKER_START.lastIndex);
+    if (close < 0) break;
+    refs.push(m[1]);
+    from = close + 3;
   }
   return [...new Set(refs)];
 }
