@@ -1,53 +1,28 @@
 /**
- * Cold-start wiring shared by the handlers: the environment parsed once with zod (a bad value fails
- * the cold start with a clear message), the logger, the table. Each handler builds only the clients
- * it uses, so its bundle carries only those.
+ * Cold-start wiring shared by the handlers: the environment parsed once with the schema of
+ * lambdas/adapters/env.ts (a bad value fails the cold start with a clear message), the logger, the
+ * table. Each handler builds only the clients it uses, so its bundle carries only those.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import * as z from 'zod';
 import { DynamoDbLineageStore } from '#adapters/dynamodb/store';
+import { configJson, ENV, parseEnv, type RuntimeEnv, runtimeEnvSchema } from '#adapters/env';
 import { parseConfig } from '#domain/config/config';
 import { type IssueRef, lineage as lineageSchema } from '#domain/lineage/lineage';
-import { ConfigError } from '#domain/shared/errors';
 import type { LoggerLike } from '#ports/deps';
 import type { IssueDraft, IssueTracker, LineageStore } from '#ports/ports';
 import { systemClock } from '#ports/ports';
 
-const env = z.object({
-  TABLE_NAME: z.string().min(1),
-  PRODLOOP_CONFIG: z.string().min(2),
-  STATE_MACHINE_ARN: z.string().optional(),
-  EVENT_BUS_NAME: z.string().optional(),
-  TOPIC_ARN: z.string().optional(),
-  GITHUB_TOKEN_SECRET_ID: z.string().optional(),
-  PARKING_QUEUE_URL: z.string().optional(),
-});
-export type RuntimeEnv = z.infer<typeof env>;
-
-export function readEnv(source: NodeJS.ProcessEnv = process.env): RuntimeEnv {
-  const parsed = env.safeParse(source);
-  if (!parsed.success)
-    throw new ConfigError(`environment is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  return parsed.data;
-}
-
-export function requireEnv(value: string | undefined, name: string): string {
-  if (!value) throw new ConfigError(`environment variable ${name} is required by this function`);
-  return value;
+/** The lineage loop's environment (lambdas/adapters/env.ts); a bad value fails the cold start with a ConfigError naming it. */
+export function readEnv(source: Record<string, string | undefined> = process.env): RuntimeEnv {
+  return parseEnv(runtimeEnvSchema, source);
 }
 
 export function runtime() {
   const e = readEnv();
-  let raw: unknown;
-  try {
-    raw = JSON.parse(e.PRODLOOP_CONFIG);
-  } catch (error) {
-    throw new ConfigError(`PRODLOOP_CONFIG is not JSON: ${(error as Error).message}`);
-  }
-  const config = parseConfig(raw, 'PRODLOOP_CONFIG');
+  const config = parseConfig(configJson(e[ENV.config]), ENV.config);
   const logger = powertoolsLogger(new Logger({ serviceName: 'prodloop' }));
-  const store = new DynamoDbLineageStore({ client: new DynamoDBClient({}), tableName: e.TABLE_NAME });
+  const store = new DynamoDbLineageStore({ client: new DynamoDBClient({}), tableName: e[ENV.tableName] });
   return { env: e, config, logger, store, clock: systemClock };
 }
 

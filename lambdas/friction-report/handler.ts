@@ -1,8 +1,9 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ENV, requireEnv } from '#adapters/env';
 import { createOctokit, GitHubIssueTracker, splitRepository } from '#adapters/github/github';
 import { readGithubToken } from '#adapters/github/token';
-import { AuditTrailIssueTracker, requireEnv, runtime } from '#adapters/runtime';
+import { AuditTrailIssueTracker, runtime } from '#adapters/runtime';
 import { frictionEnv } from '#friction/adapters/env';
 import { S3ObjectStore } from '#friction/adapters/s3';
 import { makeReport } from '#friction/app/report';
@@ -19,7 +20,7 @@ let friction: ReturnType<typeof frictionEnv> | undefined;
 /** Shadow mode never reads the token: every write is a dry-run record in the audit trail. */
 function issueTracker(): Promise<IssueTracker> {
   if (config.shadowMode) return Promise.resolve(new AuditTrailIssueTracker(store, clock));
-  tracker ??= readGithubToken(secrets, requireEnv(env.GITHUB_TOKEN_SECRET_ID, 'GITHUB_TOKEN_SECRET_ID')).then(
+  tracker ??= readGithubToken(secrets, requireEnv(env.GITHUB_TOKEN_SECRET_ID, ENV.githubTokenSecretId)).then(
     (token) => {
       const { owner, repo } = splitRepository(config.githubRepository);
       return new GitHubIssueTracker({ octokit: createOctokit({ token, baseUrl: config.githubApiUrl }), owner, repo });

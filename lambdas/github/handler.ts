@@ -1,14 +1,15 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { EventBridgePublisher } from '#adapters/aws/eventbridge';
+import { ENV, requireEnv } from '#adapters/env';
 import { createOctokit, GitHubCodeHost, GitHubIssueTracker, splitRepository } from '#adapters/github/github';
 import { readGithubToken } from '#adapters/github/token';
-import { AuditTrailIssueTracker, requireEnv, runtime } from '#adapters/runtime';
+import { AuditTrailIssueTracker, runtime } from '#adapters/runtime';
 import { makeGithub } from '#app/issues';
 import type { CodeHost, IssueTracker } from '#ports/ports';
 
 const { env, config, logger, store, clock } = runtime();
-const events = new EventBridgePublisher(new EventBridgeClient({}), requireEnv(env.EVENT_BUS_NAME, 'EVENT_BUS_NAME'));
+const events = new EventBridgePublisher(new EventBridgeClient({}), requireEnv(env.EVENT_BUS_NAME, ENV.eventBusName));
 const secrets = new SecretsManagerClient({});
 let tracker: Promise<{ tracker: IssueTracker; codeHost: CodeHost }> | undefined;
 
@@ -38,7 +39,7 @@ const shadowCodeHost: CodeHost = {
 /** Shadow mode never reads the token: every write is a dry-run record in the audit trail. */
 function issueTracker(): Promise<{ tracker: IssueTracker; codeHost: CodeHost }> {
   if (config.shadowMode) return Promise.resolve({ tracker: new AuditTrailIssueTracker(store, clock), codeHost: shadowCodeHost });
-  tracker ??= readGithubToken(secrets, requireEnv(env.GITHUB_TOKEN_SECRET_ID, 'GITHUB_TOKEN_SECRET_ID')).then(
+  tracker ??= readGithubToken(secrets, requireEnv(env.GITHUB_TOKEN_SECRET_ID, ENV.githubTokenSecretId)).then(
     (token) => {
       const { owner, repo } = splitRepository(config.githubRepository);
       const octokit = createOctokit({ token, baseUrl: config.githubApiUrl });
