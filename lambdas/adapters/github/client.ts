@@ -4,21 +4,19 @@
  * configuration names.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Octokit } from '@octokit/core';
-import { paginateRest } from '@octokit/plugin-paginate-rest';
-import { requestLog } from '@octokit/plugin-request-log';
 import { retry } from '@octokit/plugin-retry';
 import { type ThrottlingOptions, throttling } from '@octokit/plugin-throttling';
+import { Octokit } from '@octokit/rest';
 import { ProdloopError } from '#domain/shared/errors';
 import type { LoggerLike } from '#ports/deps';
 
 /**
- * Octokit's core with the plugins `@octokit/rest` builds on (request log, pagination), then retries
- * and throttling. Not `@octokit/rest` itself: its table of every REST method is about 80 KB of each
- * bundle that talks to GitHub. Routes are called by method and path instead,
- * `request('GET /repos/{owner}/{repo}/issues', params)`, with the same types from @octokit/types.
+ * `@octokit/rest` (Octokit's core with the request log, pagination and the typed REST methods,
+ * `octokit.rest.issues.create(params)`), then retries and throttling. The table of REST methods
+ * costs each bundle that talks to GitHub about 80 KB (docs/benchmarks.md); the typed methods are
+ * what the project chose to pay it for.
  */
-const ProdloopOctokit = Octokit.plugin(requestLog, paginateRest, retry, throttling);
+const ProdloopOctokit = Octokit.plugin(retry, throttling);
 export type GitHubClient = InstanceType<typeof ProdloopOctokit>;
 
 export interface CreateOctokitOptions {

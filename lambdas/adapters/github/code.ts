@@ -63,7 +63,7 @@ export class GitHubCodeHost implements CodeHost {
     const notes: string[] = [];
     if (deploy.commitSha && base && base !== deploy.commitSha) {
       try {
-        const { data } = await this.#octokit.request('GET /repos/{owner}/{repo}/compare/{basehead}', {
+        const { data } = await this.#octokit.rest.repos.compareCommitsWithBasehead({
           owner: this.#owner,
           repo: this.#repo,
           basehead: `${base}...${deploy.commitSha}`,
@@ -97,7 +97,7 @@ export class GitHubCodeHost implements CodeHost {
     const prs: ShippedPullRequest[] = [];
     for (const number of [...numbers].slice(0, this.#maxPullRequests)) {
       try {
-        const { data } = await this.#octokit.request('GET /repos/{owner}/{repo}/pulls/{pull_number}', {
+        const { data } = await this.#octokit.rest.pulls.get({
           owner: this.#owner,
           repo: this.#repo,
           pull_number: number,
@@ -117,7 +117,7 @@ export class GitHubCodeHost implements CodeHost {
   /** The pull requests GitHub associates with a commit that were merged into the base branch. */
   async #mergedPullRequestsOf(sha: string): Promise<ShippedPullRequest[]> {
     try {
-      const { data } = await this.#octokit.request('GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls', {
+      const { data } = await this.#octokit.rest.repos.listPullRequestsAssociatedWithCommit({
         owner: this.#owner,
         repo: this.#repo,
         commit_sha: sha,
@@ -152,7 +152,7 @@ export class GitHubCodeHost implements CodeHost {
       const existing = await this.#pullFrom(branch);
       if (existing) return { proposed: true, number: existing.number, url: existing.html_url, branch, existing: true };
 
-      const { data: shipped } = await this.#octokit.request('GET /repos/{owner}/{repo}/compare/{basehead}', {
+      const { data: shipped } = await this.#octokit.rest.repos.compareCommitsWithBasehead({
         ...repo,
         basehead: `${before}...${deploy.commitSha}`,
       });
@@ -165,28 +165,28 @@ export class GitHubCodeHost implements CodeHost {
           reason: `the deploy changed ${changed.length} or more files, more than GitHub's compare lists: revert by hand`,
         };
       }
-      const { data: previousCommit } = await this.#octokit.request('GET /repos/{owner}/{repo}/git/commits/{commit_sha}', {
+      const { data: previousCommit } = await this.#octokit.rest.git.getCommit({
         ...repo,
         commit_sha: before,
       });
-      const { data: previousTree } = await this.#octokit.request('GET /repos/{owner}/{repo}/git/trees/{tree_sha}', {
+      const { data: previousTree } = await this.#octokit.rest.git.getTree({
         ...repo,
         tree_sha: previousCommit.tree.sha,
         recursive: 'true',
       });
       const was = new Map(previousTree.tree.flatMap((e) => (e.path && e.sha && e.type === 'blob' ? [[e.path, e] as const] : [])));
-      const { data: head } = await this.#octokit.request('GET /repos/{owner}/{repo}/git/ref/{ref}', {
+      const { data: head } = await this.#octokit.rest.git.getRef({
         ...repo,
         ref: `heads/${this.#baseBranch}`,
       });
-      const { data: headCommit } = await this.#octokit.request('GET /repos/{owner}/{repo}/git/commits/{commit_sha}', {
+      const { data: headCommit } = await this.#octokit.rest.git.getCommit({
         ...repo,
         commit_sha: head.object.sha,
       });
 
       let overlap: string[] = [];
       if (head.object.sha !== deploy.commitSha) {
-        const { data: since } = await this.#octokit.request('GET /repos/{owner}/{repo}/compare/{basehead}', {
+        const { data: since } = await this.#octokit.rest.repos.compareCommitsWithBasehead({
           ...repo,
           basehead: `${deploy.commitSha}...${head.object.sha}`,
         });
@@ -202,12 +202,12 @@ export class GitHubCodeHost implements CodeHost {
       const entries = changed.flatMap((f) =>
         f.status === 'renamed' && f.previous_filename ? [restore(f.previous_filename), restore(f.filename)] : [restore(f.filename)],
       );
-      const { data: tree } = await this.#octokit.request('POST /repos/{owner}/{repo}/git/trees', {
+      const { data: tree } = await this.#octokit.rest.git.createTree({
         ...repo,
         base_tree: headCommit.tree.sha,
         tree: entries,
       });
-      const { data: commit } = await this.#octokit.request('POST /repos/{owner}/{repo}/git/commits', {
+      const { data: commit } = await this.#octokit.rest.git.createCommit({
         ...repo,
         message: `${request.title}\n\nRestores the ${changed.length} file(s) deploy ${deploy.deployId} changed to their state at ${before}.`,
         tree: tree.sha,
@@ -218,7 +218,7 @@ export class GitHubCodeHost implements CodeHost {
         overlap.length > 0
           ? `\n\n> **Review with care:** commits after the deploy also changed ${overlap.map((f) => `\`${f}\``).join(', ')}; this pull request restores them to their state before the deploy.\n`
           : '';
-      const { data: pull } = await this.#octokit.request('POST /repos/{owner}/{repo}/pulls', {
+      const { data: pull } = await this.#octokit.rest.pulls.create({
         ...repo,
         title: request.title,
         head: branch,
@@ -232,7 +232,7 @@ export class GitHubCodeHost implements CodeHost {
   }
 
   async #pullFrom(branch: string): Promise<{ number: number; html_url: string } | undefined> {
-    const { data } = await this.#octokit.request('GET /repos/{owner}/{repo}/pulls', {
+    const { data } = await this.#octokit.rest.pulls.list({
       owner: this.#owner,
       repo: this.#repo,
       head: `${this.#owner}:${branch}`,
@@ -245,7 +245,7 @@ export class GitHubCodeHost implements CodeHost {
   /** Creates the branch; one left by an earlier attempt that failed before its pull request is moved to the new commit. */
   async #createBranch(branch: string, sha: string): Promise<void> {
     try {
-      await this.#octokit.request('POST /repos/{owner}/{repo}/git/refs', {
+      await this.#octokit.rest.git.createRef({
         owner: this.#owner,
         repo: this.#repo,
         ref: `refs/heads/${branch}`,
@@ -253,7 +253,7 @@ export class GitHubCodeHost implements CodeHost {
       });
     } catch (error) {
       if (statusOf(error) !== 422) throw error;
-      await this.#octokit.request('PATCH /repos/{owner}/{repo}/git/refs/{ref}', {
+      await this.#octokit.rest.git.updateRef({
         owner: this.#owner,
         repo: this.#repo,
         ref: `heads/${branch}`,

@@ -48,7 +48,7 @@ export class GitHubIssueTracker implements IssueTracker {
       try {
         // No retries inside Octokit here: a 5xx may come after GitHub created the issue, so every
         // new attempt first looks for the marker again.
-        const { data } = await this.#octokit.request('POST /repos/{owner}/{repo}/issues', {
+        const { data } = await this.#octokit.rest.issues.create({
           owner: this.#owner,
           repo: this.#repo,
           title: draft.title,
@@ -69,7 +69,7 @@ export class GitHubIssueTracker implements IssueTracker {
   async comment(issue: IssueRef, body: string): Promise<void> {
     const number = this.#number(issue);
     try {
-      await this.#octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+      await this.#octokit.rest.issues.createComment({
         owner: this.#owner,
         repo: this.#repo,
         issue_number: number,
@@ -85,21 +85,21 @@ export class GitHubIssueTracker implements IssueTracker {
     const number = this.#number(issue);
     const action = `closing issue #${number}`;
     try {
-      const { data: current } = await this.#octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}', {
+      const { data: current } = await this.#octokit.rest.issues.get({
         owner: this.#owner,
         repo: this.#repo,
         issue_number: number,
       });
       if (current.state === 'closed') return;
       if (!(await this.#hasComment(number, comment))) {
-        await this.#octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+        await this.#octokit.rest.issues.createComment({
           owner: this.#owner,
           repo: this.#repo,
           issue_number: number,
           body: comment,
         });
       }
-      await this.#octokit.request('PATCH /repos/{owner}/{repo}/issues/{issue_number}', {
+      await this.#octokit.rest.issues.update({
         owner: this.#owner,
         repo: this.#repo,
         issue_number: number,
@@ -115,7 +115,7 @@ export class GitHubIssueTracker implements IssueTracker {
     const number = this.#number(issue);
     if (change.body === undefined && change.labels === undefined) return;
     try {
-      await this.#octokit.request('PATCH /repos/{owner}/{repo}/issues/{issue_number}', {
+      await this.#octokit.rest.issues.update({
         owner: this.#owner,
         repo: this.#repo,
         issue_number: number,
@@ -133,7 +133,7 @@ export class GitHubIssueTracker implements IssueTracker {
    */
   async #findByMarker(marker: string, generation: number | undefined, kind: IssueRef['kind']): Promise<IssueRef | undefined> {
     try {
-      const pages = this.#octokit.paginate.iterator('GET /repos/{owner}/{repo}/issues', {
+      const pages = this.#octokit.paginate.iterator(this.#octokit.rest.issues.listForRepo, {
         owner: this.#owner,
         repo: this.#repo,
         state: 'all',
@@ -158,7 +158,7 @@ export class GitHubIssueTracker implements IssueTracker {
   }
 
   async #hasComment(number: number, body: string): Promise<boolean> {
-    const pages = this.#octokit.paginate.iterator('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+    const pages = this.#octokit.paginate.iterator(this.#octokit.rest.issues.listComments, {
       owner: this.#owner,
       repo: this.#repo,
       issue_number: number,
