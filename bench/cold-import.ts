@@ -4,6 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { ENV, LAMBDA_SETTINGS } from '#adapters/env';
 import { parseConfig } from '#domain/config/config';
 import { localDefaultConfig } from '../bin/local/scenario.ts';
 
@@ -11,10 +12,11 @@ const probe = fileURLToPath(new URL('./import-probe.mjs', import.meta.url));
 const MARKER = '@@import-probe ';
 
 /**
- * What a Lambda process sees: the variables the bindings in lib/function.ts set, the Powertools
- * settings, the region and (fake) credentials the runtime injects. Nothing is inherited from the
- * shell, so NODE_OPTIONS or a proxy setting cannot change the figures. No value points anywhere
- * reachable, and IMDS is disabled, so even a client that did call out at import could not succeed.
+ * What a Lambda process sees: the variables the bindings in lib/ set (named in
+ * lambdas/adapters/env.ts), the Powertools settings, the region and (fake) credentials the runtime
+ * injects. Nothing is inherited from the shell, so NODE_OPTIONS or a proxy setting cannot change
+ * the figures. No value points anywhere reachable, and IMDS is disabled, so even a client that did
+ * call out at import could not succeed.
  */
 export function coldStartEnv(functionName: string): Record<string, string> {
   const region = 'us-east-1';
@@ -31,16 +33,16 @@ export function coldStartEnv(functionName: string): Record<string, string> {
     AWS_LAMBDA_FUNCTION_NAME: `prodloop-${functionName}`,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512',
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-    POWERTOOLS_SERVICE_NAME: 'prodloop',
-    POWERTOOLS_LOG_LEVEL: 'INFO',
-    TABLE_NAME: 't',
-    PRODLOOP_CONFIG: JSON.stringify(parseConfig(localDefaultConfig, 'bench configuration')),
-    STATE_MACHINE_ARN: `arn:aws:states:${region}:${account}:stateMachine:prodloop-lineage`,
-    DEPLOY_WATCH_STATE_MACHINE_ARN: `arn:aws:states:${region}:${account}:stateMachine:prodloop-deploy-watch`,
-    EVENT_BUS_NAME: 'prodloop',
-    TOPIC_ARN: `arn:aws:sns:${region}:${account}:prodloop-escalations`,
-    GITHUB_TOKEN_SECRET_ID: 'prodloop/github-token',
-    PARKING_QUEUE_URL: `https://sqs.${region}.amazonaws.com/${account}/prodloop-parking`,
+    [LAMBDA_SETTINGS.serviceName]: 'prodloop',
+    [LAMBDA_SETTINGS.logLevel]: 'INFO',
+    [ENV.tableName]: 't',
+    [ENV.config]: JSON.stringify(parseConfig(localDefaultConfig, 'bench configuration')),
+    [ENV.stateMachineArn]: `arn:aws:states:${region}:${account}:stateMachine:prodloop-lineage`,
+    [ENV.deployWatchStateMachineArn]: `arn:aws:states:${region}:${account}:stateMachine:prodloop-deploy-watch`,
+    [ENV.eventBusName]: 'prodloop',
+    [ENV.topicArn]: `arn:aws:sns:${region}:${account}:prodloop-escalations`,
+    [ENV.githubTokenSecretId]: 'prodloop/github-token',
+    [ENV.parkingQueueUrl]: `https://sqs.${region}.amazonaws.com/${account}/prodloop-parking`,
   };
 }
 

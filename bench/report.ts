@@ -5,8 +5,25 @@ import type { ImportSample } from './cold-import.ts';
 export const KB = 1024;
 const TOP = 3;
 
-/** A bundle under 300 KB minified; a cold import at most twice the empty handler's. */
-export const TARGETS = { maxBundleKB: 300, maxColdImportRatio: 2 } as const;
+/**
+ * A bundle under 300 KB minified, under 350 KB for the functions that talk to GitHub (Octokit with
+ * its typed REST methods is about 130 KB of theirs); a cold import at most twice the empty handler's.
+ */
+export const TARGETS = {
+  maxBundleKB: 300,
+  maxGitHubBundleKB: 350,
+  githubFunctions: ['github', 'record-deploy', 'friction-report'],
+  maxColdImportRatio: 2,
+} as const;
+
+/** The bundle target of a function, in KB: the GitHub functions' or everyone else's. */
+export function bundleTargetKB(name: string): number {
+  return (TARGETS.githubFunctions as readonly string[]).includes(name) ? TARGETS.maxGitHubBundleKB : TARGETS.maxBundleKB;
+}
+
+/** The targets as the table header states them. */
+const targetsLabel = (t: typeof TARGETS) =>
+  `< ${t.maxBundleKB} KB, < ${t.maxGitHubBundleKB} KB for ${t.githubFunctions.join(', ')}; ≤ ${t.maxColdImportRatio}× import`;
 
 export interface Measured {
   readonly name: string;
@@ -20,6 +37,8 @@ export interface Measured {
 export interface FunctionFigures extends Measured {
   readonly kbRatio: number;
   readonly coldImportRatio: number;
+  /** This function's bundle target (bundleTargetKB). */
+  readonly bundleTargetKB: number;
   readonly bundleTargetMet: boolean;
   readonly coldImportTargetMet: boolean;
   readonly topInputs: readonly InputShare[];
@@ -86,11 +105,13 @@ export function compared(
   const m = measured(b, samples);
   const emptyMedian = median(empty.samples.map((s) => s.ms));
   const coldImportRatio = median(samples.map((s) => s.ms)) / emptyMedian;
+  const targetKB = bundleTargetKB(b.name);
   return {
     ...m,
     kbRatio: round(b.bytes / empty.bundle.bytes, 1),
     coldImportRatio: round(coldImportRatio, 2),
-    bundleTargetMet: b.bytes < TARGETS.maxBundleKB * KB,
+    bundleTargetKB: targetKB,
+    bundleTargetMet: b.bytes < targetKB * KB,
     coldImportTargetMet: coldImportRatio <= TARGETS.maxColdImportRatio,
     topInputs: b.inputs.slice(0, TOP),
     topPackages: b.packages.slice(0, TOP),
@@ -106,10 +127,10 @@ const kb = (bytes: number) => `${(bytes / KB).toFixed(1)} KB`;
 const ratio = (n: number) => `${n >= 100 ? n.toFixed(0) : n.toFixed(2)}×`;
 
 export function missedTargets(report: Report): string[] {
-  const { maxBundleKB, maxColdImportRatio } = report.targets;
+  const { maxColdImportRatio } = report.targets;
   const missed: string[] = [];
   for (const f of report.functions) {
-    if (!f.bundleTargetMet) missed.push(`${f.name}: bundle ${f.kb.toFixed(1)} KB, target < ${maxBundleKB} KB`);
+    if (!f.bundleTargetMet) missed.push(`${f.name}: bundle ${f.kb.toFixed(1)} KB, target < ${f.bundleTargetKB} KB`);
     if (!f.coldImportTargetMet)
       missed.push(
         `${f.name}: cold import ${f.coldImport.medianMs.toFixed(1)} ms = ${ratio(f.coldImportRatio)} the empty handler, target ≤ ${maxColdImportRatio}×`,
@@ -119,7 +140,6 @@ export function missedTargets(report: Report): string[] {
 }
 
 export function renderText(report: Report): string {
-  const { maxBundleKB, maxColdImportRatio } = report.targets;
   const lines: string[] = [];
   lines.push(
     `prodloop Lambda bundles — ${report.date} — Node ${report.node}, ${report.platform}, ${report.cpu}`,
@@ -127,7 +147,7 @@ export function renderText(report: Report): string {
       `${report.nodeOptions.length > 0 ? `, node ${report.nodeOptions.join(' ')}` : ''}; load average ${report.loadAverage.before} → ${report.loadAverage.after}`,
     `externals (not in the bundle, loaded from node_modules at import): ${report.externals.join(', ')}`,
     '',
-    `| function | KB minified | ratio to empty | cold import ms (median) | ratio to empty | target met (< ${maxBundleKB} KB, ≤ ${maxColdImportRatio}× import) |`,
+    `| function | KB minified | ratio to empty | cold import ms (median) | ratio to empty | target met (${targetsLabel(report.targets)}) |`,
     '| --- | ---: | ---: | ---: | ---: | --- |',
     `| (empty handler) | ${report.empty.kb.toFixed(1)} | 1× | ${report.empty.coldImport.medianMs.toFixed(1)} | 1× | — |`,
   );

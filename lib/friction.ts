@@ -16,8 +16,8 @@ import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwne
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { CfnStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { FRICTION_ENV } from '#adapters/env';
 import type { ProdloopConfig } from '#domain/config/config';
-import { FRICTION_ENV } from '#friction/adapters/env';
 import { FRICTION_KINDS, type FrictionConfig, type FrictionKind, frictionSettings, thresholdFor } from '#friction/domain/config';
 import { FRICTION_NAMESPACE, KIND_DIMENSION, RATE_METRIC, RATE_STATISTIC } from '#friction/domain/metrics';
 import { frictionAlarmName, SUMMARIES } from '#friction/domain/run';

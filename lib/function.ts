@@ -16,6 +16,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { ENV, LAMBDA_SETTINGS } from '#adapters/env';
 import type { ProdloopConfig } from '#domain/config/config';
 import { serializeConfig } from './config.ts';
 import { acknowledge, nagRef } from './nag.ts';
@@ -35,17 +36,8 @@ export type FunctionName =
   | 'escalate'
   | 'deploy-watch';
 
-/** Environment variables the handlers read; bindings set them, nothing else does. */
-export const ENV = {
-  tableName: 'TABLE_NAME',
-  stateMachineArn: 'STATE_MACHINE_ARN',
-  deployWatchStateMachineArn: 'DEPLOY_WATCH_STATE_MACHINE_ARN',
-  eventBusName: 'EVENT_BUS_NAME',
-  topicArn: 'TOPIC_ARN',
-  githubTokenSecretId: 'GITHUB_TOKEN_SECRET_ID',
-  parkingQueueUrl: 'PARKING_QUEUE_URL',
-  config: 'PRODLOOP_CONFIG',
-} as const;
+/** Environment variables the handlers read, named in lambdas/adapters/env.ts; bindings set them, nothing else does. */
+export { ENV };
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
@@ -131,9 +123,9 @@ export class ProdloopFunction extends Construct implements IGrantable {
       logGroup: this.logGroup,
       tracing: Tracing.ACTIVE,
       environment: {
-        POWERTOOLS_SERVICE_NAME: 'prodloop',
-        POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
-        NODE_OPTIONS: '--enable-source-maps',
+        [LAMBDA_SETTINGS.serviceName]: 'prodloop',
+        [LAMBDA_SETTINGS.logLevel]: props.logLevel ?? 'INFO',
+        [LAMBDA_SETTINGS.nodeOptions]: '--enable-source-maps',
         [ENV.config]: serializeConfig(props.config),
       },
       bundling: {

@@ -10,7 +10,8 @@
  */
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { ENV, type ProdloopFunction } from './function.ts';
+import { ENV } from '#adapters/env';
+import type { ProdloopFunction } from './function.ts';
 
 export interface GithubAccessProps {
   /** Name of the existing secret holding the token. */

@@ -6,12 +6,13 @@
 import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
+import { ENV } from '#adapters/env';
 import type { ProdloopConfig } from '#domain/config/config';
 import { configFromContext, validateConfig } from './config.ts';
 import { DeployWatch } from './deploy-watch.ts';
 import { EscalationChannel } from './escalation.ts';
 import { FrictionSignals } from './friction.ts';
-import { ENV, type FunctionName, type LogLevel, ProdloopFunction } from './function.ts';
+import { type FunctionName, type LogLevel, ProdloopFunction } from './function.ts';
 import { GithubAccess } from './github-access.ts';
 import { LineageLoop } from './lineage-loop.ts';
 import { SignalIngest } from './signal-ingest.ts';

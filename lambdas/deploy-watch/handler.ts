@@ -4,7 +4,8 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { CloudWatchMetricSource } from '#adapters/aws/cloudwatch';
 import { EventBridgePublisher } from '#adapters/aws/eventbridge';
 import { StepFunctionsLoop } from '#adapters/aws/sfn-loop';
-import { requireEnv, runtime } from '#adapters/runtime';
+import { ENV, requireEnv } from '#adapters/env';
+import { runtime } from '#adapters/runtime';
 import { makeDeployWatch } from '#app/deploy-watch';
 
 const { env, config, logger, store, clock } = runtime();
@@ -14,7 +15,7 @@ const app = makeDeployWatch({
   clock,
   logger,
   metrics: new CloudWatchMetricSource(new CloudWatchClient({})),
-  events: new EventBridgePublisher(new EventBridgeClient({}), requireEnv(env.EVENT_BUS_NAME, 'EVENT_BUS_NAME')),
+  events: new EventBridgePublisher(new EventBridgeClient({}), requireEnv(env.EVENT_BUS_NAME, ENV.eventBusName)),
   // Halting a loop fails its parked task; the token names the execution.
   workflow: new StepFunctionsLoop(new SFNClient({}), 'unused'),
 });

@@ -1,36 +1,17 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { createOctokit, GitHubIssueTracker, splitRepository } from '#adapters/github/github';
-import { readGithubToken } from '#adapters/github/token';
-import { AuditTrailIssueTracker, requireEnv, runtime } from '#adapters/runtime';
+import { githubIssueTracker, githubWiring } from '#adapters/github/wiring';
+import { runtime } from '#adapters/runtime';
 import { frictionEnv } from '#friction/adapters/env';
 import { S3ObjectStore } from '#friction/adapters/s3';
 import { makeReport } from '#friction/app/report';
-import type { IssueTracker } from '#ports/issues';
 
 const { env, config, logger, store, clock } = runtime();
-const secrets = new SecretsManagerClient({});
 const s3 = new S3Client({});
-let tracker: Promise<IssueTracker> | undefined;
+// Shadow mode never reads the token: issues are dry-run records in the audit trail.
+const github = githubWiring({ config, secretId: env.GITHUB_TOKEN_SECRET_ID, store, clock, logger });
 // Read on the first invocation, from the environment the friction construct sets (FRICTION_BUCKET):
 // a missing or invalid value fails that invocation with a ConfigError naming it.
 let friction: ReturnType<typeof frictionEnv> | undefined;
-
-/** Shadow mode never reads the token: every write is a dry-run record in the audit trail. */
-function issueTracker(): Promise<IssueTracker> {
-  if (config.shadowMode) return Promise.resolve(new AuditTrailIssueTracker(store, clock));
-  tracker ??= readGithubToken(secrets, requireEnv(env.GITHUB_TOKEN_SECRET_ID, 'GITHUB_TOKEN_SECRET_ID')).then(
-    (token) => {
-      const { owner, repo } = splitRepository(config.githubRepository);
-      return new GitHubIssueTracker({ octokit: createOctokit({ token, baseUrl: config.githubApiUrl }), owner, repo });
-    },
-    (error: unknown) => {
-      tracker = undefined; // a failed secret read is tried again on the next invocation
-      throw error;
-    },
-  );
-  return tracker as Promise<IssueTracker>;
-}
 
 // Embedded metric format documents go to the function's log as lines of their own.
 const emit = (line: string) => {
@@ -44,7 +25,7 @@ export const handler = async (event: unknown) => {
     config,
     friction: friction.friction,
     store: objects,
-    tracker: await issueTracker(),
+    tracker: await githubIssueTracker(github),
     lineages: store,
     clock,
     logger,

@@ -6,7 +6,8 @@ import { CloudWatchAlarmTags } from '#adapters/aws/cloudwatch';
 import { EventBridgePublisher } from '#adapters/aws/eventbridge';
 import { StepFunctionsWorkflow } from '#adapters/aws/sfn';
 import { SqsParkingLot } from '#adapters/aws/sqs';
-import { requireEnv, runtime } from '#adapters/runtime';
+import { ENV, requireEnv } from '#adapters/env';
+import { runtime } from '#adapters/runtime';
 import { makeIngestAlarm } from '#app/open-lineage';
 
 const { env, config, logger, store, clock } = runtime();
@@ -15,9 +16,9 @@ const app = makeIngestAlarm({
   store,
   clock,
   logger,
-  workflow: new StepFunctionsWorkflow(new SFNClient({}), requireEnv(env.STATE_MACHINE_ARN, 'STATE_MACHINE_ARN')),
-  events: new EventBridgePublisher(new EventBridgeClient({}), requireEnv(env.EVENT_BUS_NAME, 'EVENT_BUS_NAME')),
-  parking: new SqsParkingLot(new SQSClient({}), requireEnv(env.PARKING_QUEUE_URL, 'PARKING_QUEUE_URL')),
+  workflow: new StepFunctionsWorkflow(new SFNClient({}), requireEnv(env.STATE_MACHINE_ARN, ENV.stateMachineArn)),
+  events: new EventBridgePublisher(new EventBridgeClient({}), requireEnv(env.EVENT_BUS_NAME, ENV.eventBusName)),
+  parking: new SqsParkingLot(new SQSClient({}), requireEnv(env.PARKING_QUEUE_URL, ENV.parkingQueueUrl)),
   // Tags are read only for alarms no name prefix admits, and only when tags are configured.
   ...(config.watchedAlarms.tags.length > 0 ? { alarmTags: new CloudWatchAlarmTags(new CloudWatchClient({})) } : {}),
 });

@@ -1,22 +1,11 @@
 /**
- * The friction functions' environment, parsed once at cold start: a bad value fails the cold start with
- * a clear message. Handlers pass `process.env`.
+ * The friction functions' environment, parsed once at cold start with the schema of
+ * lambdas/adapters/env.ts: a bad value fails the cold start with a clear message. Handlers pass
+ * `process.env`.
  */
-import * as z from 'zod';
+import { configJson, ENV, FRICTION_ENV, frictionEnvSchema, parseEnv } from '#adapters/env';
 import { type ProdloopConfig, parseConfig } from '#domain/config/config';
-import { ConfigError } from '#domain/shared/errors';
 import { type FrictionConfig, frictionSettings } from '#friction/domain/config';
-
-export const FRICTION_ENV = {
-  bucket: 'FRICTION_BUCKET',
-  judgeRoleArn: 'FRICTION_JUDGE_ROLE_ARN',
-} as const;
-
-const schema = z.object({
-  PRODLOOP_CONFIG: z.string().min(2),
-  FRICTION_BUCKET: z.string().min(3),
-  FRICTION_JUDGE_ROLE_ARN: z.string().startsWith('arn:').optional(),
-});
 
 export interface FrictionEnv {
   readonly config: ProdloopConfig;
@@ -26,20 +15,13 @@ export interface FrictionEnv {
 }
 
 export function frictionEnv(source: Record<string, string | undefined>): FrictionEnv {
-  const parsed = schema.safeParse(source);
-  if (!parsed.success)
-    throw new ConfigError(`environment is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(parsed.data.PRODLOOP_CONFIG);
-  } catch (error) {
-    throw new ConfigError(`PRODLOOP_CONFIG is not JSON: ${(error as Error).message}`);
-  }
-  const config = parseConfig(raw, 'PRODLOOP_CONFIG');
+  const env = parseEnv(frictionEnvSchema, source);
+  const config = parseConfig(configJson(env[ENV.config]), ENV.config);
+  const judgeRoleArn = env[FRICTION_ENV.judgeRoleArn];
   return {
     config,
     friction: frictionSettings(config.friction),
-    bucket: parsed.data.FRICTION_BUCKET,
-    ...(parsed.data.FRICTION_JUDGE_ROLE_ARN ? { judgeRoleArn: parsed.data.FRICTION_JUDGE_ROLE_ARN } : {}),
+    bucket: env[FRICTION_ENV.bucket],
+    ...(judgeRoleArn ? { judgeRoleArn } : {}),
   };
 }

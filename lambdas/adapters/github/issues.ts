@@ -1,0 +1,194 @@
+/**
+ * The issue tracker on GitHub: files the one issue of a lineage (idempotent by its marker), comments
+ * on it, closes and updates it.
+ */
+import { lineageMarker, PRODLOOP_LABEL, parseIssueMetadata } from '#domain/issue/issue-body';
+import type { IssueDraft } from '#domain/issue/messages';
+import type { IssueRef } from '#domain/lineage/lineage';
+import { NotFoundError, TransientError } from '#domain/shared/errors';
+import type { IssueTracker } from '#ports/issues';
+import type { GitHubClient } from './client.ts';
+import { toGitHubError } from './errors.ts';
+
+export interface GitHubIssueTrackerOptions {
+  readonly octokit: GitHubClient;
+  readonly owner: string;
+  readonly repo: string;
+  /** Attempts at creating an issue after a transient failure; each first looks again for the marker. */
+  readonly fileAttempts?: number;
+  /** Unit of the waits between those attempts, in milliseconds. */
+  readonly retryDelayMs?: number;
+}
+
+export class GitHubIssueTracker implements IssueTracker {
+  readonly #octokit: GitHubClient;
+  readonly #owner: string;
+  readonly #repo: string;
+  readonly #fileAttempts: number;
+  readonly #retryDelayMs: number;
+
+  constructor(options: GitHubIssueTrackerOptions) {
+    this.#octokit = options.octokit;
+    this.#owner = options.owner;
+    this.#repo = options.repo;
+    this.#fileAttempts = Math.max(1, options.fileAttempts ?? 3);
+    this.#retryDelayMs = options.retryDelayMs ?? 1000;
+  }
+
+  get repository(): string {
+    return `${this.#owner}/${this.#repo}`;
+  }
+
+  async fileIssue(draft: IssueDraft): Promise<IssueRef> {
+    const marker = lineageMarker(draft.lineageId);
+    const body = draft.body.includes(marker) ? draft.body : `${draft.body}\n\n${marker}\n`;
+    const generation = parseIssueMetadata(body)?.generation;
+    for (let attempt = 1; ; attempt++) {
+      const existing = await this.#findByMarker(marker, generation, draft.kind);
+      if (existing) return existing;
+      try {
+        // No retries inside Octokit here: a 5xx may come after GitHub created the issue, so every
+        // new attempt first looks for the marker again.
+        const { data } = await this.#octokit.rest.issues.create({
+          owner: this.#owner,
+          repo: this.#repo,
+          title: draft.title,
+          body,
+          labels: withProdloopLabel(draft.labels),
+          assignees: [...draft.assignees],
+          request: { retries: 0 },
+        });
+        return { number: data.number, url: data.html_url, kind: draft.kind, shadow: false };
+      } catch (error) {
+        const mapped = this.#error(error, `filing the issue for lineage ${draft.lineageId}`);
+        if (!(mapped instanceof TransientError) || attempt >= this.#fileAttempts) throw mapped;
+        await sleep(this.#retryDelayMs * attempt ** 2);
+      }
+    }
+  }
+
+  async comment(issue: IssueRef, body: string): Promise<void> {
+    const number = this.#number(issue);
+    try {
+      await this.#octokit.rest.issues.createComment({
+        owner: this.#owner,
+        repo: this.#repo,
+        issue_number: number,
+        body,
+      });
+    } catch (error) {
+      throw this.#error(error, `commenting on issue #${number}`);
+    }
+  }
+
+  /** Comments, then closes as completed. Safe to call again after a partial failure: it neither comments twice nor reopens. */
+  async close(issue: IssueRef, comment: string): Promise<void> {
+    const number = this.#number(issue);
+    const action = `closing issue #${number}`;
+    try {
+      const { data: current } = await this.#octokit.rest.issues.get({
+        owner: this.#owner,
+        repo: this.#repo,
+        issue_number: number,
+      });
+      if (current.state === 'closed') return;
+      if (!(await this.#hasComment(number, comment))) {
+        await this.#octokit.rest.issues.createComment({
+          owner: this.#owner,
+          repo: this.#repo,
+          issue_number: number,
+          body: comment,
+        });
+      }
+      await this.#octokit.rest.issues.update({
+        owner: this.#owner,
+        repo: this.#repo,
+        issue_number: number,
+        state: 'closed',
+        state_reason: 'completed',
+      });
+    } catch (error) {
+      throw this.#error(error, action);
+    }
+  }
+
+  async update(issue: IssueRef, change: { body?: string; labels?: readonly string[] }): Promise<void> {
+    const number = this.#number(issue);
+    if (change.body === undefined && change.labels === undefined) return;
+    try {
+      await this.#octokit.rest.issues.update({
+        owner: this.#owner,
+        repo: this.#repo,
+        issue_number: number,
+        ...(change.body !== undefined ? { body: change.body } : {}),
+        ...(change.labels !== undefined ? { labels: withProdloopLabel(change.labels) } : {}),
+      });
+    } catch (error) {
+      throw this.#error(error, `updating issue #${number}`);
+    }
+  }
+
+  /**
+   * Lists prodloop's issues (open and closed, newest first) and returns the one carrying the marker.
+   * Not the search API: its index lags, so a retry right after a create could miss the new issue.
+   */
+  async #findByMarker(marker: string, generation: number | undefined, kind: IssueRef['kind']): Promise<IssueRef | undefined> {
+    try {
+      const pages = this.#octokit.paginate.iterator(this.#octokit.rest.issues.listForRepo, {
+        owner: this.#owner,
+        repo: this.#repo,
+        state: 'all',
+        labels: PRODLOOP_LABEL,
+        sort: 'created',
+        direction: 'desc',
+        per_page: 100,
+      });
+      for await (const page of pages) {
+        for (const found of page.data) {
+          if (found.pull_request || !found.body?.includes(marker)) continue;
+          const metadata = parseIssueMetadata(found.body);
+          // A lineage that opened again (a new generation) gets a new issue; an unreadable block still counts as a match.
+          if (generation !== undefined && metadata && metadata.generation !== generation) continue;
+          return { number: found.number, url: found.html_url, kind: metadata?.kind ?? kind, shadow: false };
+        }
+      }
+      return undefined;
+    } catch (error) {
+      throw this.#error(error, `looking for the issue with marker ${marker}`);
+    }
+  }
+
+  async #hasComment(number: number, body: string): Promise<boolean> {
+    const pages = this.#octokit.paginate.iterator(this.#octokit.rest.issues.listComments, {
+      owner: this.#owner,
+      repo: this.#repo,
+      issue_number: number,
+      per_page: 100,
+    });
+    for await (const page of pages) {
+      if (page.data.some((c) => c.body === body)) return true;
+    }
+    return false;
+  }
+
+  #number(issue: IssueRef): number {
+    if (issue.shadow) {
+      throw new NotFoundError(
+        `issue #${issue.number} (${issue.url}) was filed in shadow mode, to the outbox only; ${this.repository} has no such issue`,
+      );
+    }
+    return issue.number;
+  }
+
+  #error(error: unknown, action: string): Error {
+    return toGitHubError(error, action, this.repository);
+  }
+}
+
+function withProdloopLabel(labels: readonly string[]): string[] {
+  return [...new Set([PRODLOOP_LABEL, ...labels])];
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
