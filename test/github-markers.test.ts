@@ -5,9 +5,20 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import fc from 'fast-check';
 import { lineageRefsIn } from '#domain/signals/github-event';
 
 const MB = 1 << 20;
+
+/** The pattern the markers were read with before, quadratic on unclosed markers: the reference on small texts. */
+const REFERENCE = /<!--\s*prodloop:lineage=(lin-[A-Za-z0-9_-]+)[\s\S]*?-->/gi;
+const referenceMarkers = (body: string) => [...new Set([...body.matchAll(REFERENCE)].map((m) => m[1] as string))];
+/** Texts made of the pieces markers are made of, so that openings, ids and closings meet in every order. */
+const markerText = fc
+  .array(fc.constantFrom('<!--', '-->', '--', '-', '>', ' ', '\n', 'prodloop:lineage=', 'PRODLOOP:LINEAGE=', 'lin-', 'a1', '_', 'x'), {
+    maxLength: 40,
+  })
+  .map((parts) => parts.join(''));
 
 describe('lineage references in a text', () => {
   test('a trailer line and a marker comment each name their lineage once', () => {
@@ -30,9 +41,23 @@ describe('lineage references in a text', () => {
     assert.deepEqual(lineageRefsIn(body), ['lin-ffff6666', 'lin-hhhh8888']);
   });
 
+  test('a marker closed right after its id, without a space, names the id without the closing dashes', () => {
+    assert.deepEqual(lineageRefsIn('<!--prodloop:lineage=lin-4444444444444444-->'), ['lin-4444444444444444']);
+    assert.deepEqual(lineageRefsIn('<!--prodloop:lineage=lin-a--->'), ['lin-a-']);
+  });
+
   test('another comment before a marker does not hide it', () => {
     assert.deepEqual(lineageRefsIn('<!-- template --> <!-- prodloop:lineage=lin-iiii9999 -->'), ['lin-iiii9999']);
     assert.deepEqual(lineageRefsIn('<!-- <!-- prodloop:lineage=lin-jjjj0000 -->'), ['lin-jjjj0000']);
+  });
+
+  test('on any text, the markers found are those the reference pattern finds', () => {
+    fc.assert(
+      fc.property(markerText, (body) => {
+        assert.deepEqual(lineageRefsIn(body), referenceMarkers(body));
+      }),
+      { numRuns: 20_000 },
+    );
   });
 
   // A guard against quadratic matching, not a performance figure: the old pattern took 11.5 s on a

@@ -39,7 +39,15 @@ export const prodloopConfig = z
     /** Secrets Manager secret holding the GitHub token (plain string, or JSON with a `token` key). */
     githubTokenSecretName: z.string().min(1).default('prodloop/github-token'),
     /** Base URL of the GitHub REST API (GitHub Enterprise Server users change it). */
-    githubApiUrl: z.string().url().default('https://api.github.com'),
+    /**
+     * The token travels with every request: https only. Plain http is accepted for a loopback host
+     * alone (a GitHub stand-in on the same machine), where nothing crosses a network.
+     */
+    githubApiUrl: z
+      .string()
+      .url()
+      .refine(secureOrLoopback, 'must be an https:// URL (the token is sent with every request); http:// only for localhost or 127.0.0.1')
+      .default('https://api.github.com'),
     watchedAlarms: z
       .object({
         namePrefixes: z.array(z.string().min(1)).default([]),
@@ -180,4 +188,11 @@ export function codePathsFor(
     config.codePaths.find((r) => r.alarmNamePrefixes.some((p) => alarm.alarmName.startsWith(p))) ??
     config.codePaths.find((r) => r.namespaces.some((n) => alarm.namespaces.includes(n)))
   );
+}
+
+/** https, or http to this machine itself. */
+function secureOrLoopback(url: string): boolean {
+  const u = new URL(url);
+  if (u.protocol === 'https:') return true;
+  return u.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname);
 }

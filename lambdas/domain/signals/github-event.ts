@@ -145,9 +145,12 @@ export function lineageRefsIn(body: string): string[] {
       from = open + 4;
       continue;
     }
-    const close = body.indexOf('-->', MARKER_START.lastIndex);
+    // An id may end in `--` that is the start of the closing `-->` itself (`lin-4f2a-->`).
+    const idEnd = MARKER_START.lastIndex;
+    const idStart = idEnd - m[1].length;
+    const close = body.indexOf('-->', Math.max(idStart + 'lin-x'.length, idEnd - 2));
     if (close < 0) break;
-    refs.push(m[1]);
+    refs.push(close < idEnd ? body.slice(idStart, close) : m[1]);
     from = close + 3;
   }
   return [...new Set(refs)];
