@@ -8,7 +8,10 @@ const base = { githubRepository: 'acme/shop', watchedAlarms: { namePrefixes: ['p
 
 describe('the GitHub API URL', () => {
   test('a GitHub Enterprise Server over https is accepted', () => {
-    assert.equal(parseConfig({ ...base, githubApiUrl: 'https://github.acme.example/api/v3' }).githubApiUrl, 'https://github.acme.example/api/v3');
+    assert.equal(
+      parseConfig({ ...base, githubApiUrl: 'https://github.acme.example/api/v3' }).githubApiUrl,
+      'https://github.acme.example/api/v3',
+    );
   });
 
   test('plain http to another host is refused: the token would travel in clear text', () => {
