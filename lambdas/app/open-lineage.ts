@@ -17,7 +17,20 @@ import type { Lineages } from '#ports/lineages';
 export type IngestOutcome =
   | { readonly outcome: 'started'; readonly lineageId: string; readonly executionName: string }
   | { readonly outcome: 'in-flight'; readonly lineageId: string }
-  | { readonly outcome: 'ignored' | 'rejected'; readonly reason: string };
+  | { readonly outcome: 'ignored' | 'rejected'; readonly reason: string }
+  /** An SNS delivery of several records: each record's outcome, in order. */
+  | { readonly outcome: 'records'; readonly records: readonly IngestOutcome[] };
+
+/**
+ * The records of an SNS delivery to Lambda, one delivery each, when it carries more than one: SNS
+ * may batch notifications, and each alarm in it is its own signal (a bad one is parked alone).
+ */
+function snsRecordsOf(event: unknown): unknown[] | undefined {
+  if (typeof event !== 'object' || event === null || !('Records' in event)) return undefined;
+  const records = (event as { Records: unknown }).Records;
+  if (!Array.isArray(records) || records.length < 2) return undefined;
+  return records.map((record) => ({ ...(event as object), Records: [record] }));
+}
 
 export type IngestAlarmDeps = Pick<Deps, 'config' | 'workflow' | 'events' | 'parking' | 'clock' | 'logger'> & {
   readonly store: Lineages;
@@ -50,7 +63,19 @@ export function makeIngestAlarm(deps: IngestAlarmDeps) {
     if (match) return { outcome: 'watched' };
     return { outcome: 'ignored', reason: `${unmatched} or tag (${wantedTags.map((t) => `${t.key}=${t.value}`).join(', ')})` };
   }
-  return async (event: unknown): Promise<IngestOutcome> => {
+  const ingest = async (event: unknown): Promise<IngestOutcome> => {
+    const records = snsRecordsOf(event);
+    if (records) {
+      const outcomes: IngestOutcome[] = [];
+      // One after another: a transient failure retries the delivery, and the records done before it are idempotent.
+      for (const record of records) outcomes.push(await ingestOne(record));
+      return { outcome: 'records', records: outcomes };
+    }
+    return ingestOne(event);
+  };
+  return ingest;
+
+  async function ingestOne(event: unknown): Promise<IngestOutcome> {
     const parsed = parseAlarmEvent(event, { tenantDimension: config.tenantDimension });
     if (parsed.outcome === 'rejected') {
       logger.warn('alarm event rejected and parked', { reason: parsed.reason });
@@ -116,7 +141,7 @@ export function makeIngestAlarm(deps: IngestAlarmDeps) {
     }
     logger.info('lineage already in flight; nothing new starts', { lineageId, status: lineage.status });
     return { outcome: 'in-flight', lineageId };
-  };
+  }
 }
 
 /** The alarm's ARN from its account, region and name, when the event carries no ARN (SNS-wrapped alarms may not). */
