@@ -1,14 +1,44 @@
 /** Normalized signals: what ingestion makes of any incoming event. zod schemas are the contract. */
 import * as z from 'zod';
 
-export const isoDate = z.string().datetime({ offset: true });
+/** Years no AWS or CI event carries: a time outside them is a broken clock or a forged event. */
+const EARLIEST = Date.UTC(2000, 0, 1);
+const LATEST = Date.UTC(2100, 0, 1);
+export const isoDate = z
+  .string()
+  .datetime({ offset: true })
+  .refine((s) => {
+    const t = Date.parse(s);
+    return t >= EARLIEST && t < LATEST;
+  }, 'must be a time between the years 2000 and 2099');
+
+/** Control characters (NUL and the other C0 and C1 controls), which no AWS name or identifier contains. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+/**
+ * A name as AWS limits it: not blank, at most `max` characters, no control characters. Applied at the
+ * edge so that what is accepted also fits DynamoDB (no empty attribute names, items under 400 KB).
+ */
+export const awsName = (max: number) =>
+  z
+    .string()
+    .max(max, `must be at most ${max} characters`)
+    .refine((s) => s.trim().length > 0, 'must not be blank')
+    .refine((s) => !CONTROL.test(s), 'must not contain control characters');
+/** An AWS account id: 12 digits. */
+export const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
+/** A region code (us-east-1, eu-central-2, us-gov-west-1, cn-north-1). */
+export const regionCode = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'must be an AWS region code');
 
 export const metricRef = z.object({
   /** Metric-math query id, when the alarm uses metric math. */
   id: z.string().optional(),
-  namespace: z.string().optional(),
-  metricName: z.string().optional(),
-  dimensions: z.record(z.string(), z.string()).default({}),
+  namespace: awsName(255).optional(),
+  metricName: awsName(255).optional(),
+  /** At most 30 dimensions (CloudWatch's limit); names of at most 255 characters, values of at most 1024. */
+  dimensions: z
+    .record(awsName(255), awsName(1024))
+    .refine((d) => Object.keys(d).length <= 30, 'must have at most 30 dimensions')
+    .default({}),
   stat: z.string().optional(),
   periodSeconds: z.number().int().positive().optional(),
   /** Metric-math or anomaly-detection expression. */
@@ -26,10 +56,11 @@ export type AlarmVariant = z.infer<typeof alarmVariant>;
 export const alarmSignal = z.object({
   kind: z.literal('alarm'),
   source: z.enum(['eventbridge', 'sns']),
-  alarmName: z.string().min(1),
-  alarmArn: z.string().optional(),
-  account: z.string().optional(),
-  region: z.string().optional(),
+  /** CloudWatch allows 255 characters. */
+  alarmName: awsName(255),
+  alarmArn: awsName(2048).optional(),
+  account: accountId.optional(),
+  region: regionCode.optional(),
   state: alarmState,
   previousState: alarmState.optional(),
   reason: z.string().default(''),
@@ -38,7 +69,7 @@ export const alarmSignal = z.object({
   variant: alarmVariant,
   metrics: z.array(metricRef).default([]),
   /** Composite alarms: the alarms named in the rule, and those whose state triggered it. */
-  childAlarms: z.array(z.string()).default([]),
+  childAlarms: z.array(awsName(255)).max(100, 'a composite alarm names at most 100 alarms').default([]),
   /** The tenant the alarm is about, when the configured tenant dimension is present. */
   tenant: z.string().optional(),
   /** Stable fingerprint of the problem (metric and dimensions minus the tenant dimension). */
@@ -64,8 +95,8 @@ export const deploySignal = z.object({
   kind: z.literal('deploy'),
   source: z.enum(['codedeploy', 'ecs', 'cloudformation', 'custom']),
   /** Unique per deploy (idempotency key together with the status). */
-  deployId: z.string().min(1),
-  service: z.string().min(1),
+  deployId: awsName(512),
+  service: awsName(256),
   environment: z.string().optional(),
   status: deployStatus,
   at: isoDate,
@@ -76,8 +107,8 @@ export const deploySignal = z.object({
   dependencyChanges: z.array(dependencyChange).default([]),
   /** Canary or cohort label of the new version, when the deploy is progressive. */
   cohort: z.string().optional(),
-  region: z.string().optional(),
-  account: z.string().optional(),
+  region: regionCode.optional(),
+  account: accountId.optional(),
   /** The AWS resource an AWS-native deploy event names: the ECS service ARN, the CloudFormation stack id. */
   resourceArn: z.string().optional(),
   /** An AWS-native deploy: where its commit was read (CodeDeploy, ECS, CloudFormation), or why none was found. */
