@@ -4,8 +4,9 @@
  */
 import type { ProdloopConfig } from '#domain/config/config';
 import type { Decision, Lineage, Verdict } from '#domain/lineage/lineage';
+import { pct } from '#domain/shared/format';
 import type { EscalationMessage } from '#ports/ports';
-import { issueSanitizer, num, pct, ratio, utc } from './issue-body.ts';
+import { issueSanitizer, num, ratio, utc } from './issue-body.ts';
 
 /** SNS wants subjects under 100 characters, on one line, without control characters. */
 export const MAX_SUBJECT_CHARS = 99;

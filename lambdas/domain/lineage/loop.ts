@@ -3,6 +3,7 @@
  * prodloop's estimate of what one iteration of its own costs.
  */
 import type { ProdloopConfig } from '#domain/config/config';
+import { round } from '#domain/shared/format';
 import { pathsIntersect } from '#domain/shared/stats';
 import { closedIssuesIn, lineageRefsIn } from '#domain/signals/github-event';
 import type { DeployContents } from '#ports/ports';
@@ -121,7 +122,7 @@ export function ownIterationCostUsd(evaluations: number, model: ProdloopConfig['
 
 /** Rounds to a millionth of a dollar, so sums stay readable. */
 export function roundUsd(value: number): number {
-  return Math.round(value * 1e6) / 1e6;
+  return round(value, 6);
 }
 
 /** Execution name of the next round of a lineage's loop: `<lineage>-g<generation>-r<round>`. */

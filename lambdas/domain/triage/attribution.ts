@@ -5,6 +5,7 @@
  * a transparent weighing of evidence, not calibrated probabilities (docs/triage.md). Pure.
  */
 import type { Candidate, RecordedDeploy } from '#domain/lineage/lineage';
+import { round } from '#domain/shared/format';
 import { pathsIntersect } from '#domain/shared/stats';
 import type { HealthSignal } from '#domain/signals/signals';
 import type { LogEvidence, OtherAlarm } from './evidence.ts';
@@ -44,7 +45,8 @@ export function alignment(lagMinutes: number): number {
   return Math.exp(-(lagMinutes - 15) / 45);
 }
 
-const round = (x: number) => Math.round(Math.min(1, Math.max(0, x)) * 100) / 100;
+/** A confidence: clamped to 0..1, two decimals. */
+const toConfidence = (x: number) => round(Math.min(1, Math.max(0, x)));
 const minutesText = (m: number) => (m < 0 ? `${Math.round(-m)} min after` : `${Math.round(m)} min before`);
 
 export function attribute(input: AttributionInput): Candidate[] {
@@ -163,7 +165,7 @@ export function attribute(input: AttributionInput): Candidate[] {
       const logBoost = platformLogs >= 0.5 ? 1.1 : dependencyLogs >= 0.5 ? 0.75 : 1;
       deployCandidates.push({
         cause: 'platform-deploy',
-        confidence: round((0.1 + 0.85 * m * (0.35 + 0.65 * a)) * penalty * logBoost),
+        confidence: toConfidence((0.1 + 0.85 * m * (0.35 + 0.65 * a)) * penalty * logBoost),
         why: `deploy ${d.deployId} ${what}, ${when}${suffix}`,
         deployId: d.deployId,
       });
@@ -183,7 +185,7 @@ export function attribute(input: AttributionInput): Candidate[] {
           : manifestChanges.slice(0, 3).join(', ');
       deployCandidates.push({
         cause: 'dependency-change',
-        confidence: round((0.1 + 0.85 * md * (0.35 + 0.65 * a)) * penalty),
+        confidence: toConfidence((0.1 + 0.85 * md * (0.35 + 0.65 * a)) * penalty),
         why: `deploy ${d.deployId} bumped ${bumps}, ${when}${named.length > 0 ? `; the logs name ${named.join(', ')}` : ''}${suffix}`,
         deployId: d.deployId,
       });
@@ -193,13 +195,13 @@ export function attribute(input: AttributionInput): Candidate[] {
   const candidates: Candidate[] = [...deployCandidates];
   candidates.push({
     cause: 'external-dependency',
-    confidence: round(external),
+    confidence: toConfidence(external),
     why:
       externalWhy.length > 0 ? externalWhy.join('; ') : 'no AWS Health event, no other service alarming, no upstream failures in the logs',
   });
   candidates.push({
     cause: 'user-configuration',
-    confidence: round(user),
+    confidence: toConfidence(user),
     why: userWhy.length > 0 ? userWhy.join('; ') : t ? 'no narrow tenant pattern' : 'no per-tenant data to tell',
   });
   if (!deployCandidates.some((c) => c.cause === 'platform-deploy'))
@@ -213,7 +215,7 @@ export function attribute(input: AttributionInput): Candidate[] {
   const best = Math.max(...candidates.map((c) => c.confidence));
   candidates.push({
     cause: 'unknown',
-    confidence: round(Math.max(0.05, 0.6 * (1 - best))),
+    confidence: toConfidence(Math.max(0.05, 0.6 * (1 - best))),
     why: best < 0.4 ? 'nothing above explains the onset well' : 'the residual: a cause none of the above covers',
   });
   return candidates.sort((a, b) => b.confidence - a.confidence);

@@ -9,6 +9,8 @@ import * as z from 'zod';
 import { type CodePathRule, codePathsFor, type ProdloopConfig } from '#domain/config/config';
 import { MAX_MESSAGE_BYTES, toSnsSubject } from '#domain/issue/escalation';
 import { type Lineage, measuredSignal, type QuarantineLock } from '#domain/lineage/lineage';
+import { round3 } from '#domain/shared/format';
+import { fnv1a } from '#domain/shared/hash';
 import { pathsIntersect } from '#domain/shared/stats';
 import { type DeploySignal, type MetricRef, metricRef } from '#domain/signals/signals';
 import { trafficRef } from '#domain/triage/config';
@@ -385,8 +387,6 @@ function fmtRatio(r: number): string {
   return Number.isFinite(r) ? `${r.toFixed(2)}x` : r > 0 ? 'from zero' : 'n/a';
 }
 
-const round3 = (x: number) => Math.round(x * 1000) / 1000;
-
 function fmt(x: number): string {
   if (!Number.isFinite(x)) return 'n/a';
   return Math.abs(x) >= 100 ? x.toFixed(0) : Number(x.toPrecision(3)).toString();
@@ -398,14 +398,4 @@ function finite(x: number): number {
 
 function cell(text: string): string {
   return text.replace(/[|\r\n]+/g, ' ').slice(0, 200);
-}
-
-/** 32-bit FNV-1a, hex: a short stable suffix that keeps truncated names apart. */
-function fnv1a(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0).toString(16).padStart(8, '0');
 }
