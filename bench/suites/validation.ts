@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { median } from '#domain/shared/stats';
 import { type BaselineModel, bestReference, fitBaseline, type Observation, type SignalKind } from '#domain/validation/baseline';
 import { type Comparison, comparisons } from '#domain/validation/comparison';
 import { sinceDeployOrAnyHour } from '#domain/validation/late-start';
@@ -571,12 +572,6 @@ function lateFigures(runs: readonly LateRun[], startMinutes: number): LateFigure
 // ---------------------------------------------------------------------------------------------
 // Figures
 
-const median = (xs: readonly number[]): number => {
-  if (xs.length === 0) return Number.NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-};
 const share = (xs: readonly boolean[]) => (xs.length ? xs.filter(Boolean).length / xs.length : Number.NaN);
 const caught = (x: number) => Number.isFinite(x);
 
