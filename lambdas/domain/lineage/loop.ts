@@ -4,7 +4,7 @@
  */
 import type { ProdloopConfig } from '#domain/config/config';
 import { round } from '#domain/shared/format';
-import { pathsIntersect } from '#domain/shared/stats';
+import { patternsOverlap } from '#domain/shared/glob';
 import { closedIssuesIn, lineageRefsIn } from '#domain/signals/github-event';
 import type { DeployContents } from '#ports/ports';
 import type { HaltReason, Lineage, QuarantineLock } from './lineage.ts';
@@ -59,7 +59,7 @@ export function pullRequestNumbersIn(messages: readonly string[]): number[] {
 /** Locks whose path overlaps the lineage's code paths. */
 export function locksOn(lineage: Pick<Lineage, 'codePaths'>, locks: readonly QuarantineLock[]): QuarantineLock[] {
   if (lineage.codePaths.length === 0) return [];
-  return locks.filter((lock) => pathsIntersect([lock.path], lineage.codePaths) || pathsIntersect(lineage.codePaths, [lock.path]));
+  return locks.filter((lock) => patternsOverlap([lock.path], lineage.codePaths));
 }
 
 /**

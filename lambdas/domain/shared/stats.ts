@@ -67,32 +67,6 @@ export function noiseFloor(baselineMean: number, baselineSd: number): number {
   return Math.max(baselineSd, Math.abs(baselineMean) * 0.05, 1e-6);
 }
 
-/** Converts a glob (`**`, `*`, `?`) to an anchored regular expression. */
-export function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i] as string;
-    if (c === '*') {
-      if (glob[i + 1] === '*') {
-        re += '.*';
-        i++;
-        if (glob[i + 1] === '/') i++;
-      } else re += '[^/]*';
-    } else if (c === '?') re += '[^/]';
-    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
-
-/** True when any concrete path matches any glob, or two globs share a literal prefix up to their first wildcard. */
-export function pathsIntersect(globs: readonly string[], paths: readonly string[]): boolean {
-  const prefix = (g: string) => g.split(/[*?]/, 1)[0] ?? '';
-  return globs.some((g) => {
-    const re = globToRegExp(g);
-    return paths.some((p) => re.test(p) || (/[*?]/.test(p) && (prefix(p).startsWith(prefix(g)) || prefix(g).startsWith(prefix(p)))));
-  });
-}
-
 // ---------------------------------------------------------------------------------------------
 // Robust summaries, distributions and fits used by triage's shift test (lambdas/domain/triage/shift.ts).
 

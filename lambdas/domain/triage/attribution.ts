@@ -6,7 +6,7 @@
  */
 import type { Candidate, RecordedDeploy } from '#domain/lineage/lineage';
 import { round } from '#domain/shared/format';
-import { pathsIntersect } from '#domain/shared/stats';
+import { matchesAnyPath, matchesPath } from '#domain/shared/glob';
 import type { HealthSignal } from '#domain/signals/signals';
 import type { LogEvidence, OtherAlarm } from './evidence.ts';
 
@@ -148,12 +148,12 @@ export function attribute(input: AttributionInput): Candidate[] {
     if (codeChanges.length === 0 && d.changedPaths.length === 0 && !hasDependencyChange) {
       m = 0.6;
       what = 'changed paths unknown';
-    } else if (input.signalPaths.length > 0 && pathsIntersect(input.signalPaths, codeChanges)) {
+    } else if (input.signalPaths.length > 0 && matchesAnyPath(input.signalPaths, codeChanges)) {
       m = 1;
-      what = `changed ${codeChanges.filter((p) => pathsIntersect(input.signalPaths, [p])).length} of the code paths the logged errors come from`;
-    } else if (pathsIntersect(input.codePaths, codeChanges)) {
+      what = `changed ${codeChanges.filter((p) => matchesPath(input.signalPaths, p)).length} of the code paths the logged errors come from`;
+    } else if (matchesAnyPath(input.codePaths, codeChanges)) {
       m = input.signalPaths.length > 0 ? 0.45 : 0.8;
-      what = `changed ${codeChanges.filter((p) => pathsIntersect(input.codePaths, [p])).length} path(s) of the service${input.signalPaths.length > 0 ? ', but not where the logged errors come from' : ''}`;
+      what = `changed ${codeChanges.filter((p) => matchesPath(input.codePaths, p)).length} path(s) of the service${input.signalPaths.length > 0 ? ', but not where the logged errors come from' : ''}`;
     } else if (codeChanges.length > 0) {
       m = 0.1;
       what = `changed only paths outside the service's code (${codeChanges.slice(0, 3).join(', ')})`;
@@ -172,7 +172,7 @@ export function attribute(input: AttributionInput): Candidate[] {
     }
 
     if (hasDependencyChange) {
-      const touchesCode = pathsIntersect(input.codePaths, codeChanges);
+      const touchesCode = matchesAnyPath(input.codePaths, codeChanges);
       let md = touchesCode ? 0.55 : 0.8;
       const named = d.dependencyChanges.map((c) => c.name).filter((n) => logs?.samples.some((s) => s.message.includes(n)));
       if (named.length > 0 || dependencyLogs >= 0.3) md = Math.min(1, md + (dependencyLogs >= 0.5 ? 0.25 : 0.2));

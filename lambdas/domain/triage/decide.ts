@@ -9,7 +9,8 @@
 import type { CodePathRule, ProdloopConfig } from '#domain/config/config';
 import type { Candidate, Decision, Evidence, Lineage, QuarantineLock, RecordedDeploy, WindowStats } from '#domain/lineage/lineage';
 import { P_FLOOR, round, sci } from '#domain/shared/format';
-import { mean, pathsIntersect, stddev } from '#domain/shared/stats';
+import { matchesPath, patternsOverlap } from '#domain/shared/glob';
+import { mean, stddev } from '#domain/shared/stats';
 import type { HealthSignal } from '#domain/signals/signals';
 import type { LogSample, Point, TenantSeries } from '#ports/ports';
 import { attribute } from './attribution.ts';
@@ -168,7 +169,7 @@ function gather(input: TriageInput): Gathered {
   const signalPaths = signalPathsOf(logs);
   const codePaths = lineage.codePaths;
   const quarantinedPaths = input.locks
-    .filter((l) => pathsIntersect([l.path], [...codePaths, ...signalPaths]) || pathsIntersect([...codePaths, ...signalPaths], [l.path]))
+    .filter((l) => patternsOverlap([l.path], codePaths) || patternsOverlap([l.path], signalPaths))
     .map((l) => l.path);
   const health = (input.health ?? []).filter((h) => {
     const t = Date.parse(h.at);
@@ -265,7 +266,7 @@ export function decide(input: TriageInput): Decision {
     breadth: breadthKnown ? evidence.breadth : undefined,
     otherServices,
     crossServiceAlarms: settings.crossServiceAlarms,
-    architecturalChanges: (topDeploy?.changedPaths ?? []).filter((p) => settings.architecturalPaths.some((g) => pathsIntersect([g], [p]))),
+    architecturalChanges: (topDeploy?.changedPaths ?? []).filter((p) => matchesPath(settings.architecturalPaths, p)),
   });
   const priority = priorityOf({
     breadth: breadthKnown ? evidence.breadth : undefined,

@@ -10,8 +10,8 @@ import { type CodePathRule, codePathsFor, type ProdloopConfig } from '#domain/co
 import { MAX_MESSAGE_BYTES, toSnsSubject } from '#domain/issue/escalation';
 import { type Lineage, measuredSignal, type QuarantineLock } from '#domain/lineage/lineage';
 import { round3 } from '#domain/shared/format';
+import { matchesAnyPath } from '#domain/shared/glob';
 import { fnv1a } from '#domain/shared/hash';
-import { pathsIntersect } from '#domain/shared/stats';
 import { type DeploySignal, type MetricRef, metricRef } from '#domain/signals/signals';
 import { trafficRef } from '#domain/triage/config';
 import type { EscalationMessage, Point, RevertResult, ShippedPullRequest } from '#ports/ports';
@@ -92,7 +92,7 @@ export interface CohortReading {
 /** Code path rules a deploy touches: by changed files when it names any, else by its service. */
 export function rulesTouched(config: Pick<ProdloopConfig, 'codePaths'>, deploy: DeploySignal, files: readonly string[]): CodePathRule[] {
   const changed = [...new Set([...deploy.changedPaths, ...files])];
-  if (changed.length > 0) return config.codePaths.filter((r) => pathsIntersect(r.paths, changed));
+  if (changed.length > 0) return config.codePaths.filter((r) => matchesAnyPath(r.paths, changed));
   return config.codePaths.filter((r) => r.service === deploy.service);
 }
 
