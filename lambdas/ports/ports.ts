@@ -90,15 +90,6 @@ export interface LineageStore {
     },
   ): Promise<Lineage>;
   recordIssue(lineageId: string, issue: IssueRef, at: string): Promise<Lineage>;
-  /** Stores the task token and moves the lineage to awaiting-fix. */
-  awaitFix(lineageId: string, taskToken: string, at: string): Promise<Lineage>;
-  /** Lineages awaiting a fix for a service (any service when omitted). */
-  findAwaitingFix(service?: string): Promise<Lineage[]>;
-  /**
-   * Takes the task token of an awaiting lineage and moves it to validating, by conditional write:
-   * of two concurrent deploy events, one gets the token and the other undefined.
-   */
-  claimTaskToken(lineageId: string, at: string, deployId: string): Promise<string | undefined>;
   /**
    * Claims a deploy that references the lineage as its fix, by conditional write. Of two deliveries
    * of one deploy, or two fix deploys at once, exactly one resumes the loop; an older deploy never does.

@@ -311,92 +311,6 @@ export class DynamoDbLineageStore implements LineageStore {
     }
   }
 
-  async awaitFix(lineageId: string, taskToken: string, at: string): Promise<Lineage> {
-    const expr = new Expressions();
-    const update = expr.update({
-      set: { taskToken, status: 'awaiting-fix' satisfies LineageStatus, updatedAt: at },
-      add: { version: 1 },
-    });
-    const condition = `attribute_exists(${expr.name(PK)}) AND ${expr.name('status')} IN (${AWAIT_FIX_FROM.map((s) => expr.value(s)).join(', ')})`;
-    try {
-      const out = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: lineageKey(lineageId),
-          UpdateExpression: update,
-          ConditionExpression: condition,
-          ...expr.attributes(),
-          ReturnValues: 'ALL_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return parseLineage(out.Attributes);
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-      const current = await this.oldLineage(error, lineageId);
-      if (!current) throw new NotFoundError(`no lineage ${lineageId}`, { cause: error });
-      throw new ConflictError(`lineage ${lineageId} is ${current.status}, not ${AWAIT_FIX_FROM.join(' or ')}: cannot await a fix`, {
-        cause: error,
-      });
-    }
-  }
-
-  /** Lineages awaiting a fix (read from the byKind index, so eventually consistent on AWS). */
-  async findAwaitingFix(service?: string): Promise<Lineage[]> {
-    const query = this.byKindQuery('lineage', { newestFirst: false });
-    const names = { ...query.ExpressionAttributeNames, '#status': 'status' } as Record<string, string>;
-    const values = { ...query.ExpressionAttributeValues, ':awaiting': 'awaiting-fix' } as Record<string, unknown>;
-    let filter = '#status = :awaiting';
-    if (service !== undefined) {
-      names['#service'] = 'service';
-      values[':service'] = service;
-      filter += ' AND #service = :service';
-    }
-    const items = await this.queryAll({
-      ...query,
-      FilterExpression: filter,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    });
-    return items.map(parseLineage);
-  }
-
-  async claimTaskToken(lineageId: string, at: string, deployId: string): Promise<string | undefined> {
-    // Conditional on the token itself, and written with its audit event: of concurrent claims one
-    // moves the lineage to validating and gets the token, the others find it gone.
-    for (let attempt = 1; ; attempt++) {
-      const current = await this.getLineage(lineageId);
-      const token = current?.status === 'awaiting-fix' ? current.taskToken : undefined;
-      if (token === undefined) return undefined;
-      const expr = new Expressions();
-      const update = expr.update({
-        set: { status: 'validating' satisfies LineageStatus, updatedAt: at },
-        add: { version: 1 },
-        remove: ['taskToken'],
-      });
-      const sameToken = `${expr.name('status')} = ${expr.value('awaiting-fix')} AND ${expr.name('taskToken')} = ${expr.value(token)}`;
-      try {
-        await this.transact([
-          {
-            Update: {
-              TableName: this.tableName,
-              Key: lineageKey(lineageId),
-              UpdateExpression: update,
-              ConditionExpression: sameToken,
-              ...expr.attributes(),
-            },
-          },
-          this.auditPut({ lineageId, at, actor: 'prodloop', action: 'fix-deploy-claimed', detail: { deployId, status: 'validating' } }),
-        ]);
-        return token;
-      } catch (error) {
-        // Claimed (or replaced by a new awaitFix) since it was read: read it again.
-        if (!conditionFailure(error, 0)) throw error;
-        if (attempt >= MAX_ATTEMPTS) throw new ConflictError(`the task token of lineage ${lineageId} kept changing`, { cause: error });
-      }
-    }
-  }
-
   async charge(input: ChargeInput, limits: { iterationCap: number }): Promise<ChargeResult> {
     if (!Number.isFinite(input.costUsd) || input.costUsd < 0) {
       throw new RangeError(`a charge must be a finite, non-negative amount (got ${input.costUsd})`);
@@ -847,12 +761,6 @@ export class DynamoDbLineageStore implements LineageStore {
     const found = await this.getLineage(lineageId);
     if (!found) throw new NotFoundError(`no lineage ${lineageId}`);
     return found;
-  }
-
-  /** The record a failed conditional write found (ReturnValuesOnConditionCheckFailure), else a fresh read. */
-  private async oldLineage(error: unknown, lineageId: string): Promise<Lineage | undefined> {
-    const item = (error as { Item?: Record<string, AttributeValue> }).Item;
-    return item ? parseLineage(fromAttributeMap(item)) : this.getLineage(lineageId);
   }
 
   private auditPut(event: AuditEvent): PutAction {
