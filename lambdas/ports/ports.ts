@@ -13,16 +13,11 @@ import type {
   RecordedDeploy,
   Verdict,
 } from '#domain/lineage/lineage';
-import type { AlarmSignal, DeploySignal, HealthSignal, MetricRef } from '#domain/signals/signals';
+import type { ClaimFixResult, LineageOpening } from '#domain/lineage/transitions';
+import type { DeploySignal, HealthSignal, MetricRef } from '#domain/signals/signals';
 
-export interface OpenLineageInput {
-  readonly lineageId: string;
-  readonly signal: AlarmSignal;
-  readonly service?: string;
-  readonly codePaths: readonly string[];
-  readonly budgetUsd: number;
-  readonly at: string;
-}
+/** An alarm that opens a lineage (or a new generation of it). */
+export type OpenLineageInput = LineageOpening;
 
 export type OpenLineageResult =
   /** A new lineage (or a new generation of a closed one): start an execution with this name. */
@@ -42,17 +37,6 @@ export interface ChargeInput {
   /** Also added to the lineage's share of that kind: reported by CI or an agent, or prodloop's own estimate. */
   readonly category?: 'attempt' | 'reported' | 'prodloop';
 }
-
-/** What a fix deploy did to a lineage's wait. */
-export type ClaimFixResult =
-  /** The loop was waiting: its task token, taken by conditional write (the lineage is validating now). */
-  | { readonly outcome: 'resume'; readonly taskToken: string }
-  /** The loop was busy (validating, halted, between waits): the deploy waits on the lineage for the next wait. */
-  | { readonly outcome: 'queued' }
-  /** Not newer than the deploy that last resumed the loop (a duplicate or an out-of-order event). */
-  | { readonly outcome: 'stale'; readonly reason: string }
-  /** The lineage is not in a loop that waits for fixes (resolved, escalated, observing, ignored). */
-  | { readonly outcome: 'not-waiting'; readonly reason: string };
 
 export interface ChargeResult {
   readonly lineage: Lineage;
@@ -322,4 +306,4 @@ export interface HealthEventSource {
   between(services: readonly string[], from: string, to: string): Promise<HealthSignal[]>;
 }
 
-export type { Decision, Verdict };
+export type { ClaimFixResult, Decision, Verdict };
