@@ -1,4 +1,5 @@
 /** The figures of one run, and how they are printed: a Markdown table, the top contributors, the missed targets. */
+import { median } from '#domain/shared/stats';
 import type { BundleResult, InputShare } from './bundle.ts';
 import type { ImportSample } from './cold-import.ts';
 
@@ -68,13 +69,6 @@ export interface Report {
   readonly targets: typeof TARGETS;
   readonly empty: Measured;
   readonly functions: readonly FunctionFigures[];
-}
-
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 const round = (n: number, digits: number) => Number(n.toFixed(digits));

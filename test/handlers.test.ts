@@ -153,7 +153,7 @@ describe('record-deploy', () => {
       { number: issue.number, url: `https://github.com/acme/shop/issues/${issue.number}`, kind: 'issue', shadow: false },
       clock.now().toISOString(),
     );
-    await w.store.awaitFix(lineageId, 'token-1', clock.now().toISOString());
+    await w.store.parkForFix(lineageId, 'token-1', clock.now().toISOString());
     const octokit = createOctokit({ token: 't', baseUrl: github.baseUrl, retries: 0, spaceWrites: false, logger: silent });
     const record = makeRecordDeploy({
       ...w.deps,

@@ -144,7 +144,7 @@ describe('opening lineages', () => {
   test('a new generation cannot claim the task token an escalated execution left behind', async () => {
     const id = newId();
     await t.store.openLineage(opening(id));
-    await t.store.awaitFix(id, 'token-g1', T0);
+    await t.store.parkForFix(id, 'token-g1', T0);
     await t.store.transition(id, { from: ['awaiting-fix'], to: 'escalated', at: T0, actor: 'alice', action: 'andon' });
     const reopened = await t.store.openLineage(opening(id, { at: minutesAfter(T0, 1) }));
     assert.equal(reopened.started, true);
@@ -221,66 +221,15 @@ describe('status changes', () => {
 });
 
 describe('waiting for a fix', () => {
-  test('two deploy events racing for one task token resume the lineage once', async () => {
-    const id = newId();
-    await t.store.openLineage(opening(id));
-    const waiting = await t.store.awaitFix(id, 'task-token-1', minutesAfter(T0, 5));
-    assert.equal(waiting.status, 'awaiting-fix');
-    assert.equal(waiting.taskToken, 'task-token-1');
-
-    const at = minutesAfter(T0, 20);
-    const claims = await Promise.all([t.store.claimTaskToken(id, at, 'deploy-a'), t.store.claimTaskToken(id, at, 'deploy-b')]);
-    assert.deepEqual(
-      claims.filter((c) => c !== undefined),
-      ['task-token-1'],
-    );
-    const resumed = await t.store.getLineage(id);
-    assert.equal(resumed?.status, 'validating');
-    assert.equal(resumed?.taskToken, undefined);
-    const claimed = (await t.store.auditTrail(id)).filter((e) => e.action === 'fix-deploy-claimed');
-    assert.equal(claimed.length, 1);
-  });
-
-  test('twenty concurrent claims hand the token out once', async () => {
-    const id = newId();
-    await t.store.openLineage(opening(id));
-    await t.store.awaitFix(id, 'task-token-2', T0);
-    const claims = await Promise.all(Array.from({ length: 20 }, (_, i) => t.store.claimTaskToken(id, T0, `deploy-${i}`)));
-    assert.equal(claims.filter((c) => c === 'task-token-2').length, 1);
-    assert.equal(claims.filter((c) => c === undefined).length, 19);
-  });
-
-  test('a lineage not awaiting a fix has no token to claim', async () => {
-    const id = newId();
-    await t.store.openLineage(opening(id));
-    assert.equal(await t.store.claimTaskToken(id, T0, 'deploy-x'), undefined);
-    assert.equal(await t.store.claimTaskToken('nobody', T0, 'deploy-x'), undefined);
-    assert.equal((await t.store.getLineage(id))?.status, 'triaging');
-  });
-
   test('a resolved lineage cannot await a fix', async () => {
     const id = newId();
     await t.store.openLineage(opening(id));
     await t.store.transition(id, { from: ['triaging'], to: 'resolved', at: T0, actor: 'prodloop', action: 'resolved' });
     await assert.rejects(
-      t.store.awaitFix(id, 'token', T0),
+      t.store.parkForFix(id, 'token', T0),
       (error: unknown) => error instanceof ConflictError && /is resolved/.test(error.message),
     );
-    await assert.rejects(t.store.awaitFix('nobody', 'token', T0), NotFoundError);
-  });
-
-  test('lineages awaiting a fix are found by service', async () => {
-    const store = (await testStore()).store;
-    await store.openLineage(opening('checkout-slow', { service: 'checkout' }));
-    await store.openLineage(opening('search-slow', { service: 'search' }));
-    await store.openLineage(opening('search-errors', { service: 'search' }));
-    await store.awaitFix('checkout-slow', 'a', T0);
-    await store.awaitFix('search-slow', 'b', T0);
-    assert.deepEqual(
-      (await store.findAwaitingFix('search')).map((l) => l.lineageId),
-      ['search-slow'],
-    );
-    assert.deepEqual((await store.findAwaitingFix()).map((l) => l.lineageId).sort(), ['checkout-slow', 'search-slow']);
+    await assert.rejects(t.store.parkForFix('nobody', 'token', T0), NotFoundError);
   });
 });
 

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Lineage, RecordedDeploy } from '#domain/lineage/lineage';
-import { changePoint, pathsIntersect } from '#domain/shared/stats';
+import { matchesAnyPath, patternsOverlap } from '#domain/shared/glob';
+import { changePoint } from '#domain/shared/stats';
 import type { Point } from '#domain/signals/series';
 import { decide } from '#domain/triage/decide';
 import { evaluate } from '#domain/validation/validate';
@@ -89,9 +90,9 @@ describe('triage', () => {
   });
 
   test('globs and concrete paths intersect only when they overlap', () => {
-    assert.ok(pathsIntersect(['services/checkout/**'], ['services/checkout/cart.ts']));
-    assert.ok(!pathsIntersect(['services/checkout/**'], ['services/search/index.ts']));
-    assert.ok(pathsIntersect(['services/checkout/**'], ['services/checkout/*.ts']));
+    assert.ok(matchesAnyPath(['services/checkout/**'], ['services/checkout/cart.ts']));
+    assert.ok(!matchesAnyPath(['services/checkout/**'], ['services/search/index.ts']));
+    assert.ok(patternsOverlap(['services/checkout/**'], ['services/checkout/*.ts']));
   });
 });
 

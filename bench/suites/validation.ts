@@ -21,6 +21,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { mulberry32, normal } from '#domain/shared/random';
+import { median } from '#domain/shared/stats';
 import { type BaselineModel, bestReference, fitBaseline, type Observation, type SignalKind } from '#domain/validation/baseline';
 import { type Comparison, comparisons } from '#domain/validation/comparison';
 import { sinceDeployOrAnyHour } from '#domain/validation/late-start';
@@ -87,20 +89,11 @@ function options() {
 
 type Rng = () => number;
 
+/** A generator seeded by the keys of one series (FNV-style mixing of the keys, then mulberry32). */
 function rngFrom(...keys: number[]): Rng {
   let h = 0x811c9dc5;
   for (const k of keys) h = Math.imul(h ^ (k | 0), 0x01000193) ^ Math.imul(k * 1000003, 0x9e3779b1);
-  let a = h >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function normal(rng: Rng): number {
-  return Math.sqrt(-2 * Math.log(Math.max(rng(), 1e-300))) * Math.cos(2 * Math.PI * rng());
+  return mulberry32(h);
 }
 
 function logFactorial(k: number): number {
@@ -571,12 +564,6 @@ function lateFigures(runs: readonly LateRun[], startMinutes: number): LateFigure
 // ---------------------------------------------------------------------------------------------
 // Figures
 
-const median = (xs: readonly number[]): number => {
-  if (xs.length === 0) return Number.NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-};
 const share = (xs: readonly boolean[]) => (xs.length ? xs.filter(Boolean).length / xs.length : Number.NaN);
 const caught = (x: number) => Number.isFinite(x);
 

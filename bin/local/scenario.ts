@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 import type { ProdloopConfigInput } from '#domain/config/config';
+import { boxMuller, mulberry32Bits } from '#domain/shared/random';
 import type { LogSample, Point, TenantSeries } from '#domain/signals/series';
 import type { AlarmDescription, AlarmDirectory } from '#ports/alarms';
 import type { LogSource } from '#ports/logs';
@@ -274,14 +275,8 @@ export class SimClock {
 
 /** Deterministic standard normal noise per minute (mulberry32 + Box-Muller), so every run is reproducible. */
 function gaussian(seed: number, minute: number): number {
-  const u = (k: number) => {
-    let a = (seed * 0x9e3779b1 + minute * 0x85ebca6b + k * 0xc2b2ae35) | 0;
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return Math.sqrt(-2 * Math.log(Math.max(u(1), 1e-12))) * Math.cos(2 * Math.PI * u(2));
+  const u = (k: number) => mulberry32Bits((seed * 0x9e3779b1 + minute * 0x85ebca6b + k * 0xc2b2ae35) | 0) / 4294967296;
+  return boxMuller(u(1), u(2), 1e-12);
 }
 
 /** Replays the scenario's series; fix deploys change the level from the minute they ship. */
@@ -408,11 +403,7 @@ export class ReplayMetricSource implements MetricSource {
 
 /** Deterministic uniform in (0, 1) per seed and minute. */
 function uniform(seed: number, minute: number): number {
-  let a = (seed * 0x9e3779b1 + Math.round(minute) * 0x85ebca6b + 0x27d4eb2f) | 0;
-  a = (a + 0x6d2b79f5) | 0;
-  let t = Math.imul(a ^ (a >>> 15), 1 | a);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967297;
+  return (mulberry32Bits((seed * 0x9e3779b1 + Math.round(minute) * 0x85ebca6b + 0x27d4eb2f) | 0) + 0.5) / 4294967297;
 }
 
 /** A Poisson count for a mean, by inverting its distribution at `u` (a normal approximation above 200). */

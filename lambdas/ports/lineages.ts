@@ -46,15 +46,6 @@ export interface Lineages {
     },
   ): Promise<Lineage>;
   recordIssue(lineageId: string, issue: IssueRef, at: string): Promise<Lineage>;
-  /** Stores the task token and moves the lineage to awaiting-fix. */
-  awaitFix(lineageId: string, taskToken: string, at: string): Promise<Lineage>;
-  /** Lineages awaiting a fix for a service (any service when omitted). */
-  findAwaitingFix(service?: string): Promise<Lineage[]>;
-  /**
-   * Takes the task token of an awaiting lineage and moves it to validating, by conditional write:
-   * of two concurrent deploy events, one gets the token and the other undefined.
-   */
-  claimTaskToken(lineageId: string, at: string, deployId: string): Promise<string | undefined>;
   /** Hands the lineage from one execution to the next (a fresh history per iteration); idempotent for a retry. */
   continueExecution(lineageId: string, from: string, to: string, at: string): Promise<Lineage>;
 }

@@ -21,7 +21,9 @@
  * in UTC, then by a per-process increasing tiebreak, so a trail reads oldest first.
  *
  * Every counter, status change and lock is a conditional write or a TransactWriteItems; every item
- * read back is validated with the zod schemas of the core.
+ * read back is validated with the zod schemas of the core. What a lineage write changes is decided
+ * by the pure rules of domain/lineage/transitions.ts: the adapter reads the lineage, applies the
+ * rule, and writes its change conditional on the version it read.
  */
 import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -42,7 +44,6 @@ import {
   auditEvent,
   type HaltReason,
   type IssueRef,
-  inFlightStatuses,
   issueRef,
   type Lineage,
   type LineageStatus,
@@ -52,7 +53,9 @@ import {
   type RecordedDeploy,
   recordedDeploy,
 } from '#domain/lineage/lineage';
+import * as rules from '#domain/lineage/transitions';
 import { ConflictError, NotFoundError } from '#domain/shared/errors';
+import { isoUtc } from '#domain/shared/time';
 import { type DeploySignal, deploySignal, type HealthSignal, healthSignal } from '#domain/signals/signals';
 import type { ChargeInput, ChargeResult } from '#ports/budgets';
 import type { OpenLineageInput, OpenLineageResult } from '#ports/lineages';
@@ -76,23 +79,6 @@ const MAX_TRANSACT_ITEMS = 100;
 const MAX_ATTEMPTS = 12;
 
 const FINISHED_DEPLOY_STATUSES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'rolled-back']);
-const AWAIT_FIX_FROM: readonly LineageStatus[] = ['triaging', 'validating', 'awaiting-fix'];
-/** Statuses in which a fix deploy is kept for the loop's next wait instead of resuming it at once. */
-const QUEUE_FIX_IN: readonly LineageStatus[] = ['triaging', 'validating', 'awaiting-fix', 'halted'];
-/** Statuses from which a loop may start waiting for a human. */
-const PARK_FOR_HUMAN_FROM: readonly LineageStatus[] = ['triaging', 'awaiting-fix', 'validating', 'halted'];
-
-/** What one optimistic rewrite of a lineage does: nothing (just the result), or set and remove attributes with an audit event. */
-type Rewrite<R> =
-  | { readonly result: R; readonly write?: undefined }
-  | {
-      readonly result: R;
-      readonly write: {
-        readonly set?: Record<string, unknown>;
-        readonly remove?: readonly string[];
-        readonly audit?: Omit<AuditEvent, 'lineageId'>;
-      };
-    };
 
 const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = tableSchema;
 const BY_KIND = tableSchema.byKindIndex;
@@ -118,23 +104,7 @@ export class DynamoDbLineageStore implements LineageStore {
   // Lineages
 
   async openLineage(input: OpenLineageInput): Promise<OpenLineageResult> {
-    const first = lineageSchema.parse({
-      lineageId: input.lineageId,
-      generation: 1,
-      status: 'triaging',
-      fingerprint: input.signal.fingerprint,
-      alarmName: input.signal.alarmName,
-      service: input.service,
-      codePaths: [...input.codePaths],
-      openedAt: input.at,
-      updatedAt: input.at,
-      signal: input.signal,
-      iterations: 0,
-      costUsd: 0,
-      budgetUsd: input.budgetUsd,
-      executionName: executionNameOf(input.lineageId, 1),
-      version: 0,
-    });
+    const first = rules.firstGeneration(input);
 
     // The lineage and its 'lineage-opened' event are written together: a retry after a failure
     // never finds a lineage in flight that no execution was started for.
@@ -150,9 +120,9 @@ export class DynamoDbLineageStore implements LineageStore {
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           },
         },
-        this.openedAudit(first),
+        this.auditPut(rules.openedEvent(first)),
       ]);
-      return { started: true, lineage: first, executionName: executionNameOf(first.lineageId, first.generation) };
+      return { started: true, lineage: first, executionName: rules.executionNameOf(first.lineageId, first.generation) };
     } catch (error) {
       const reason = conditionFailure(error, 0);
       if (!reason) throw error;
@@ -161,36 +131,8 @@ export class DynamoDbLineageStore implements LineageStore {
         raise(new ConflictError(`lineage ${input.lineageId} vanished`, { cause: error }));
     }
 
-    if (inFlightStatuses.includes(existing.status)) return { started: false, lineage: existing };
-
-    const generation = existing.generation + 1;
-    const executionName = executionNameOf(input.lineageId, generation);
-    const opened = lineageSchema.parse({
-      ...existing,
-      generation,
-      status: 'triaging',
-      iterations: 0,
-      costUsd: 0,
-      signal: input.signal,
-      fingerprint: input.signal.fingerprint,
-      alarmName: input.signal.alarmName,
-      service: input.service ?? existing.service,
-      codePaths: [...input.codePaths],
-      budgetUsd: input.budgetUsd,
-      executionName,
-      startedExecution: undefined,
-      // What the generation before measured: the new alarm is measured afresh.
-      measured: undefined,
-      updatedAt: input.at,
-      version: existing.version + 1,
-      // A token left by an escalated execution must never be claimed by the next generation.
-      taskToken: undefined,
-      // Nor a halt, a queued fix or the spend of the generation before.
-      haltReason: undefined,
-      queuedFix: undefined,
-      reportedCostUsd: undefined,
-      ownCostUsd: undefined,
-    });
+    const opened = rules.nextGeneration(existing, input);
+    if (!opened) return { started: false, lineage: existing };
     try {
       await this.transact([
         {
@@ -203,9 +145,9 @@ export class DynamoDbLineageStore implements LineageStore {
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           },
         },
-        this.openedAudit(opened),
+        this.auditPut(rules.openedEvent(opened)),
       ]);
-      return { started: true, lineage: opened, executionName };
+      return { started: true, lineage: opened, executionName: rules.executionNameOf(opened.lineageId, opened.generation) };
     } catch (error) {
       const reason = conditionFailure(error, 0);
       if (!reason) throw error;
@@ -216,17 +158,11 @@ export class DynamoDbLineageStore implements LineageStore {
   }
 
   async confirmStarted(lineageId: string, executionName: string, at: string): Promise<boolean> {
-    return this.rewrite<boolean>(lineageId, (current) => {
-      if (current.executionName !== executionName || current.startedExecution === executionName) return { result: false };
-      return { result: true, write: { set: { startedExecution: executionName, updatedAt: at } } };
-    });
+    return this.rewrite(lineageId, (current) => rules.confirmStarted(current, executionName, at));
   }
 
   async recordMeasured(lineageId: string, measured: NonNullable<Lineage['measured']>, at: string): Promise<void> {
-    await this.rewrite<void>(lineageId, (current) => {
-      if (JSON.stringify(current.measured) === JSON.stringify(measured)) return { result: undefined };
-      return { result: undefined, write: { set: { measured, updatedAt: at } } };
-    });
+    await this.rewrite(lineageId, (current) => rules.recordMeasured(current, measured, at));
   }
 
   async getLineage(lineageId: string): Promise<Lineage | undefined> {
@@ -314,92 +250,6 @@ export class DynamoDbLineageStore implements LineageStore {
     }
   }
 
-  async awaitFix(lineageId: string, taskToken: string, at: string): Promise<Lineage> {
-    const expr = new Expressions();
-    const update = expr.update({
-      set: { taskToken, status: 'awaiting-fix' satisfies LineageStatus, updatedAt: at },
-      add: { version: 1 },
-    });
-    const condition = `attribute_exists(${expr.name(PK)}) AND ${expr.name('status')} IN (${AWAIT_FIX_FROM.map((s) => expr.value(s)).join(', ')})`;
-    try {
-      const out = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: lineageKey(lineageId),
-          UpdateExpression: update,
-          ConditionExpression: condition,
-          ...expr.attributes(),
-          ReturnValues: 'ALL_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return parseLineage(out.Attributes);
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-      const current = await this.oldLineage(error, lineageId);
-      if (!current) throw new NotFoundError(`no lineage ${lineageId}`, { cause: error });
-      throw new ConflictError(`lineage ${lineageId} is ${current.status}, not ${AWAIT_FIX_FROM.join(' or ')}: cannot await a fix`, {
-        cause: error,
-      });
-    }
-  }
-
-  /** Lineages awaiting a fix (read from the byKind index, so eventually consistent on AWS). */
-  async findAwaitingFix(service?: string): Promise<Lineage[]> {
-    const query = this.byKindQuery('lineage', { newestFirst: false });
-    const names = { ...query.ExpressionAttributeNames, '#status': 'status' } as Record<string, string>;
-    const values = { ...query.ExpressionAttributeValues, ':awaiting': 'awaiting-fix' } as Record<string, unknown>;
-    let filter = '#status = :awaiting';
-    if (service !== undefined) {
-      names['#service'] = 'service';
-      values[':service'] = service;
-      filter += ' AND #service = :service';
-    }
-    const items = await this.queryAll({
-      ...query,
-      FilterExpression: filter,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    });
-    return items.map(parseLineage);
-  }
-
-  async claimTaskToken(lineageId: string, at: string, deployId: string): Promise<string | undefined> {
-    // Conditional on the token itself, and written with its audit event: of concurrent claims one
-    // moves the lineage to validating and gets the token, the others find it gone.
-    for (let attempt = 1; ; attempt++) {
-      const current = await this.getLineage(lineageId);
-      const token = current?.status === 'awaiting-fix' ? current.taskToken : undefined;
-      if (token === undefined) return undefined;
-      const expr = new Expressions();
-      const update = expr.update({
-        set: { status: 'validating' satisfies LineageStatus, updatedAt: at },
-        add: { version: 1 },
-        remove: ['taskToken'],
-      });
-      const sameToken = `${expr.name('status')} = ${expr.value('awaiting-fix')} AND ${expr.name('taskToken')} = ${expr.value(token)}`;
-      try {
-        await this.transact([
-          {
-            Update: {
-              TableName: this.tableName,
-              Key: lineageKey(lineageId),
-              UpdateExpression: update,
-              ConditionExpression: sameToken,
-              ...expr.attributes(),
-            },
-          },
-          this.auditPut({ lineageId, at, actor: 'prodloop', action: 'fix-deploy-claimed', detail: { deployId, status: 'validating' } }),
-        ]);
-        return token;
-      } catch (error) {
-        // Claimed (or replaced by a new awaitFix) since it was read: read it again.
-        if (!conditionFailure(error, 0)) throw error;
-        if (attempt >= MAX_ATTEMPTS) throw new ConflictError(`the task token of lineage ${lineageId} kept changing`, { cause: error });
-      }
-    }
-  }
-
   async charge(input: ChargeInput, limits: { iterationCap: number }): Promise<ChargeResult> {
     if (!Number.isFinite(input.costUsd) || input.costUsd < 0) {
       throw new RangeError(`a charge must be a finite, non-negative amount (got ${input.costUsd})`);
@@ -436,36 +286,14 @@ export class DynamoDbLineageStore implements LineageStore {
       applied = false;
     }
     const current = await this.requireLineage(input.lineageId);
-    return {
-      lineage: current,
-      applied,
-      budgetSpent: current.costUsd >= current.budgetUsd,
-      iterationCapReached: current.iterations >= limits.iterationCap,
-    };
+    return { lineage: current, applied, ...rules.chargeLimits(current, limits.iterationCap) };
   }
 
   async resetBudget(lineageId: string, by: { actor: string; reason: string; at: string; budgetUsd?: number }): Promise<Lineage> {
     if (by.budgetUsd !== undefined && !(Number.isFinite(by.budgetUsd) && by.budgetUsd > 0)) {
       throw new RangeError(`a budget must be a positive amount (got ${by.budgetUsd})`);
     }
-    await this.rewrite(lineageId, (current) => ({
-      result: undefined,
-      write: {
-        set: { iterations: 0, costUsd: 0, budgetUsd: by.budgetUsd, updatedAt: by.at },
-        audit: {
-          at: by.at,
-          actor: by.actor,
-          action: 'budget-reset',
-          detail: {
-            reason: by.reason,
-            previousIterations: current.iterations,
-            previousCostUsd: current.costUsd,
-            previousBudgetUsd: current.budgetUsd,
-            budgetUsd: by.budgetUsd ?? current.budgetUsd,
-          },
-        },
-      },
-    }));
+    await this.rewrite(lineageId, (current) => rules.resetBudget(current, by));
     return this.requireLineage(lineageId);
   }
 
@@ -473,126 +301,25 @@ export class DynamoDbLineageStore implements LineageStore {
   // Fix deploys, halts and hand-overs between executions
 
   async claimFix(lineageId: string, deploy: DeploySignal, at: string): Promise<ClaimFixResult> {
-    const fix = { deployId: deploy.deployId, at: utc(deploy.at) };
-    return this.rewrite<ClaimFixResult>(lineageId, (current) => {
-      const last = current.fixDeploy;
-      if (last && (last.deployId === fix.deployId || Date.parse(fix.at) <= Date.parse(last.at))) {
-        return {
-          result: {
-            outcome: 'stale',
-            reason:
-              last.deployId === fix.deployId
-                ? `deploy ${fix.deployId} already resumed the loop`
-                : `deploy ${fix.deployId} (${fix.at}) is not newer than ${last.deployId} (${last.at}), which resumed the loop`,
-          },
-        };
-      }
-      const queued = current.queuedFix;
-      if (queued && (queued.deployId === fix.deployId || Date.parse(fix.at) <= Date.parse(queued.at))) {
-        return { result: { outcome: 'stale', reason: `deploy ${queued.deployId} is queued already and not older than ${fix.deployId}` } };
-      }
-      if (current.status === 'awaiting-fix' && current.taskToken) {
-        return {
-          result: { outcome: 'resume', taskToken: current.taskToken },
-          write: {
-            set: { status: 'validating' satisfies LineageStatus, fixDeploy: fix, updatedAt: at },
-            remove: ['taskToken', 'queuedFix'],
-            audit: { at, actor: 'prodloop', action: 'fix-deploy-claimed', detail: { deployId: fix.deployId, status: 'validating' } },
-          },
-        };
-      }
-      if (QUEUE_FIX_IN.includes(current.status)) {
-        return {
-          result: { outcome: 'queued' },
-          write: {
-            set: { queuedFix: deploySignal.parse(deploy), updatedAt: at },
-            audit: { at, actor: 'prodloop', action: 'fix-deploy-queued', detail: { deployId: fix.deployId, status: current.status } },
-          },
-        };
-      }
-      return { result: { outcome: 'not-waiting', reason: `lineage ${lineageId} is ${current.status}` } };
-    });
+    return this.rewrite(lineageId, (current) => rules.claimFix(current, deploy, at));
   }
 
   async unclaimFix(lineageId: string, deployId: string, taskToken: string, at: string): Promise<boolean> {
-    return this.rewrite<boolean>(lineageId, (current) => {
-      if (current.status !== 'validating' || current.fixDeploy?.deployId !== deployId) return { result: false };
-      return {
-        result: true,
-        write: {
-          set: { status: 'awaiting-fix' satisfies LineageStatus, taskToken, updatedAt: at },
-          remove: ['fixDeploy'],
-          audit: { at, actor: 'prodloop', action: 'fix-deploy-unclaimed', detail: { deployId, status: 'awaiting-fix' } },
-        },
-      };
-    });
+    return this.rewrite(lineageId, (current) => rules.unclaimFix(current, deployId, taskToken, at));
   }
 
   async parkForFix(lineageId: string, taskToken: string, at: string): Promise<{ lineage: Lineage; queued?: DeploySignal }> {
-    const queued = await this.rewrite<DeploySignal | undefined>(lineageId, (current) => {
-      if (!AWAIT_FIX_FROM.includes(current.status)) {
-        throw new ConflictError(`lineage ${lineageId} is ${current.status}, not ${AWAIT_FIX_FROM.join(' or ')}: cannot await a fix`);
-      }
-      const waiting = current.queuedFix;
-      const newer = waiting && (!current.fixDeploy || Date.parse(waiting.at) > Date.parse(current.fixDeploy.at));
-      if (waiting && newer) {
-        return {
-          result: waiting,
-          write: {
-            set: {
-              status: 'validating' satisfies LineageStatus,
-              fixDeploy: { deployId: waiting.deployId, at: utc(waiting.at) },
-              updatedAt: at,
-            },
-            remove: ['taskToken', 'queuedFix'],
-            audit: {
-              at,
-              actor: 'prodloop',
-              action: 'fix-deploy-claimed',
-              detail: { deployId: waiting.deployId, status: 'validating', queued: true },
-            },
-          },
-        };
-      }
-      return {
-        result: undefined,
-        write: {
-          set: { status: 'awaiting-fix' satisfies LineageStatus, taskToken, updatedAt: at },
-          ...(waiting ? { remove: ['queuedFix'] } : {}),
-        },
-      };
-    });
+    const queued = await this.rewrite(lineageId, (current) => rules.parkForFix(current, taskToken, at));
     const lineage = await this.requireLineage(lineageId);
     return queued ? { lineage, queued } : { lineage };
   }
 
   async takeFixToken(lineageId: string, reason: HaltReason, at: string, detail: Record<string, unknown> = {}): Promise<string | undefined> {
-    return this.rewrite<string | undefined>(lineageId, (current) => {
-      if (current.status !== 'awaiting-fix' || !current.taskToken) return { result: undefined };
-      return {
-        result: current.taskToken,
-        write: {
-          set: { status: 'halted' satisfies LineageStatus, haltReason: reason, updatedAt: at },
-          remove: ['taskToken'],
-          audit: { at, actor: 'prodloop', action: 'loop-halted', detail: { reason, ...detail } },
-        },
-      };
-    });
+    return this.rewrite(lineageId, (current) => rules.takeFixToken(current, reason, at, detail));
   }
 
   async parkForHuman(lineageId: string, taskToken: string, reason: HaltReason, at: string): Promise<Lineage> {
-    await this.rewrite<void>(lineageId, (current) => {
-      if (!PARK_FOR_HUMAN_FROM.includes(current.status)) {
-        throw new ConflictError(`lineage ${lineageId} is ${current.status}: its loop cannot wait for a human`);
-      }
-      return {
-        result: undefined,
-        write: {
-          set: { status: 'halted' satisfies LineageStatus, haltReason: reason, taskToken, updatedAt: at },
-          audit: { at, actor: 'prodloop', action: 'waiting-for-human', detail: { reason, status: 'halted' } },
-        },
-      };
-    });
+    await this.rewrite(lineageId, (current) => rules.parkForHuman(current, taskToken, reason, at));
     return this.requireLineage(lineageId);
   }
 
@@ -600,44 +327,13 @@ export class DynamoDbLineageStore implements LineageStore {
     lineageId: string,
     by: { actor: string; reason: string; at: string },
   ): Promise<{ lineage: Lineage; taskToken?: string }> {
-    const token = await this.rewrite<string | undefined>(lineageId, (current) => {
-      if (current.status !== 'halted')
-        throw new ConflictError(`lineage ${lineageId} is ${current.status}, not halted: there is no stopped loop to resume`);
-      if (!current.taskToken) return { result: undefined };
-      return {
-        result: current.taskToken,
-        write: {
-          set: { status: 'awaiting-fix' satisfies LineageStatus, updatedAt: by.at },
-          remove: ['taskToken', 'haltReason'],
-          audit: {
-            at: by.at,
-            actor: by.actor,
-            action: 'loop-resumed',
-            detail: { reason: by.reason, haltReason: current.haltReason, status: 'awaiting-fix' },
-          },
-        },
-      };
-    });
+    const token = await this.rewrite(lineageId, (current) => rules.releaseHuman(current, by));
     const lineage = await this.requireLineage(lineageId);
     return token ? { lineage, taskToken: token } : { lineage };
   }
 
   async continueExecution(lineageId: string, from: string, to: string, at: string): Promise<Lineage> {
-    await this.rewrite<void>(lineageId, (current) => {
-      if (current.executionName === to) return { result: undefined };
-      if (current.executionName !== from) {
-        throw new ConflictError(
-          `lineage ${lineageId} runs in ${current.executionName ?? 'no execution'}, not ${from}: cannot continue in ${to}`,
-        );
-      }
-      return {
-        result: undefined,
-        write: {
-          set: { executionName: to, updatedAt: at },
-          audit: { at, actor: 'prodloop', action: 'execution-continued', detail: { from, to } },
-        },
-      };
-    });
+    await this.rewrite(lineageId, (current) => rules.continueExecution(current, from, to, at));
     return this.requireLineage(lineageId);
   }
 
@@ -671,15 +367,15 @@ export class DynamoDbLineageStore implements LineageStore {
     return this.recordOnce(`deploy:${parsed.deployId}:${parsed.status}`, recordedAt, {
       ...record,
       [PK]: `DEPLOY#${parsed.service}`,
-      [SK]: `${utc(parsed.at)}#${parsed.deployId}#${parsed.status}`,
+      [SK]: `${isoUtc(parsed.at)}#${parsed.deployId}#${parsed.status}`,
       [TTL]: expiresAt,
     });
   }
 
   /** Deploys of the service that finished (succeeded, failed, rolled back) between the two instants, inclusive, oldest first. */
   async deploysBetween(service: string, from: string, to: string): Promise<RecordedDeploy[]> {
-    const lower = utc(from);
-    const upper = `${utc(to)}~`;
+    const lower = isoUtc(from);
+    const upper = `${isoUtc(to)}~`;
     if (lower > upper) return [];
     const items = await this.queryAll({
       TableName: this.tableName,
@@ -697,7 +393,7 @@ export class DynamoDbLineageStore implements LineageStore {
     return this.recordOnce(`health:${parsed.eventArn}`, parsed.at, {
       ...parsed,
       [PK]: `HEALTH#${parsed.service}`,
-      [SK]: `${utc(parsed.at)}#${parsed.eventArn}`,
+      [SK]: `${isoUtc(parsed.at)}#${parsed.eventArn}`,
       [TTL]: epochSeconds(parsed.at) + RECORD_TTL_SECONDS,
     });
   }
@@ -795,33 +491,19 @@ export class DynamoDbLineageStore implements LineageStore {
   // ---------------------------------------------------------------------------------------------
   // Internals
 
-  private openedAudit(opened: Lineage): PutAction {
-    return this.auditPut({
-      lineageId: opened.lineageId,
-      at: opened.updatedAt,
-      actor: 'prodloop',
-      action: 'lineage-opened',
-      detail: {
-        generation: opened.generation,
-        executionName: opened.executionName,
-        alarmName: opened.alarmName,
-        fingerprint: opened.fingerprint,
-      },
-    });
-  }
-
   /**
-   * Reads the lineage, lets `plan` decide, and writes the change (with its audit event) conditional on
-   * the version read; a concurrent write makes it read and decide again.
+   * Reads the lineage, lets the rule decide, and writes its change (with its audit event) conditional
+   * on the version read; a concurrent write makes it read and decide again. A refusal is a ConflictError.
    */
-  private async rewrite<R>(lineageId: string, plan: (current: Lineage) => Rewrite<R>): Promise<R> {
+  private async rewrite<R>(lineageId: string, rule: (current: Lineage) => rules.Transition<R>): Promise<R> {
     for (let attempt = 1; ; attempt++) {
       const current = await this.requireLineage(lineageId);
-      const decided = plan(current);
-      if (!decided.write) return decided.result;
-      const { set = {}, remove = [], audit } = decided.write;
+      const decided = rule(current);
+      if ('refused' in decided) throw new ConflictError(decided.refused);
+      if (!decided.change) return decided.result;
+      const { set, clear = [], audit } = decided.change;
       const expr = new Expressions();
-      const update = expr.update({ set: { ...set, version: current.version + 1 }, remove });
+      const update = expr.update({ set: { ...set, version: current.version + 1 }, remove: clear });
       const sameVersion = `${expr.name('version')} = ${expr.value(current.version)}`;
       try {
         await this.transact([
@@ -852,18 +534,12 @@ export class DynamoDbLineageStore implements LineageStore {
     return found;
   }
 
-  /** The record a failed conditional write found (ReturnValuesOnConditionCheckFailure), else a fresh read. */
-  private async oldLineage(error: unknown, lineageId: string): Promise<Lineage | undefined> {
-    const item = (error as { Item?: Record<string, AttributeValue> }).Item;
-    return item ? parseLineage(fromAttributeMap(item)) : this.getLineage(lineageId);
-  }
-
   private auditPut(event: AuditEvent): PutAction {
     const parsed = auditEvent.parse(event);
     return {
       Put: {
         TableName: this.tableName,
-        Item: compact({ ...parsed, [PK]: lineagePk(parsed.lineageId), [SK]: `AUDIT#${utc(parsed.at)}#${tiebreak()}` }) as Item,
+        Item: compact({ ...parsed, [PK]: lineagePk(parsed.lineageId), [SK]: `AUDIT#${isoUtc(parsed.at)}#${tiebreak()}` }) as Item,
       },
     };
   }
@@ -1019,10 +695,6 @@ function lockItem(lock: QuarantineLock): Item {
   return compact({ ...lock, ...lockKey(lock.path), [BY_KIND.partitionKey]: 'lock', [BY_KIND.sortKey]: lock.lockedAt }) as Item;
 }
 
-function executionNameOf(lineageId: string, generation: number): string {
-  return `${lineageId}-g${generation}`;
-}
-
 /** Validates an item read back, without the table's own attributes (keys, kind marker, TTL). */
 function parseItem<T>(schema: ZodLike<T>, item: Item | undefined, options: { keepKind?: boolean } = {}): T {
   if (!item) throw new Error('expected an item, got none');
@@ -1083,14 +755,8 @@ function raise(error: Error): never {
 // -----------------------------------------------------------------------------------------------
 // Values
 
-function utc(instant: string): string {
-  const ms = Date.parse(instant);
-  if (Number.isNaN(ms)) throw new RangeError(`not an ISO 8601 instant: ${instant}`);
-  return new Date(ms).toISOString();
-}
-
 function epochSeconds(instant: string): number {
-  return Math.floor(Date.parse(utc(instant)) / 1000);
+  return Math.floor(Date.parse(isoUtc(instant)) / 1000);
 }
 
 let lastTiebreakMs = 0;

@@ -4,7 +4,8 @@
  */
 import type { ProdloopConfig } from '#domain/config/config';
 import type { Decision, Lineage, Verdict } from '#domain/lineage/lineage';
-import { issueSanitizer, num, pct, ratio, utc } from './issue-body.ts';
+import { pct } from '#domain/shared/format';
+import { issueSanitizer, num, ratio, utc } from './issue-body.ts';
 import type { EscalationMessage } from './messages.ts';
 
 /** SNS wants subjects under 100 characters, on one line, without control characters. */

@@ -13,6 +13,7 @@ import {
   type Verdict,
 } from '#domain/lineage/lineage';
 import { makeSanitizer } from '#domain/privacy/sanitize';
+import { pct, sci, unique } from '#domain/shared/format';
 import { isoDate, type MetricRef } from '#domain/signals/signals';
 import type { IssueDraft } from './messages.ts';
 
@@ -432,11 +433,6 @@ function statisticsLines(decision: Decision): string[] {
   return lines;
 }
 
-function sci(p: number): string {
-  if (p <= 1e-100) return '< 1e-100';
-  return `= ${p >= 0.001 ? String(Number(p.toPrecision(2))) : p.toExponential(1)}`;
-}
-
 function suspectDeploysSection(decision: Decision): string {
   const deploys = decision.evidence.suspectDeploys;
   if (deploys.length === 0) return '## Suspect deploys\n\nNone in the lookback window before the onset.';
@@ -706,12 +702,6 @@ export function ratio(value: number): string {
   return Math.abs(value) >= 10 ? `${Math.round(value)}×` : `${Number(value.toFixed(value < 1 ? 2 : 1))}×`;
 }
 
-/** A fraction 0..1 as a percentage. */
-export function pct(fraction: number): string {
-  const value = fraction * 100;
-  return `${value >= 10 || Number.isInteger(value) ? Math.round(value) : Number(value.toFixed(1))}%`;
-}
-
 /** An ISO instant as "2024-05-01 14:02 UTC" (or without the suffix). */
 export function utc(iso: string, suffix = true): string {
   const ms = Date.parse(iso);
@@ -736,10 +726,6 @@ function minutes(value: number): string {
 
 function shortSha(sha: string): string {
   return /^[0-9a-f]{40}$/i.test(sha) ? sha.slice(0, 12) : sha;
-}
-
-function unique(values: readonly string[]): string[] {
-  return [...new Set(values)];
 }
 
 function capped<T>(items: readonly T[], render: (item: T) => string): string[] {

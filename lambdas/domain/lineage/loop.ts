@@ -3,7 +3,8 @@
  * prodloop's estimate of what one iteration of its own costs.
  */
 import type { ProdloopConfig } from '#domain/config/config';
-import { pathsIntersect } from '#domain/shared/stats';
+import { round } from '#domain/shared/format';
+import { patternsOverlap } from '#domain/shared/glob';
 import type { DeployContents } from '#domain/signals/code-changes';
 import { closedIssuesIn, lineageRefsIn } from '#domain/signals/github-event';
 import type { HaltReason, Lineage, QuarantineLock } from './lineage.ts';
@@ -58,7 +59,7 @@ export function pullRequestNumbersIn(messages: readonly string[]): number[] {
 /** Locks whose path overlaps the lineage's code paths. */
 export function locksOn(lineage: Pick<Lineage, 'codePaths'>, locks: readonly QuarantineLock[]): QuarantineLock[] {
   if (lineage.codePaths.length === 0) return [];
-  return locks.filter((lock) => pathsIntersect([lock.path], lineage.codePaths) || pathsIntersect(lineage.codePaths, [lock.path]));
+  return locks.filter((lock) => patternsOverlap([lock.path], lineage.codePaths));
 }
 
 /**
@@ -121,7 +122,7 @@ export function ownIterationCostUsd(evaluations: number, model: ProdloopConfig['
 
 /** Rounds to a millionth of a dollar, so sums stay readable. */
 export function roundUsd(value: number): number {
-  return Math.round(value * 1e6) / 1e6;
+  return round(value, 6);
 }
 
 /** Execution name of the next round of a lineage's loop: `<lineage>-g<generation>-r<round>`. */

@@ -8,13 +8,18 @@ export function mean(values: readonly number[]): number {
   return sum / values.length;
 }
 
-/** Sample standard deviation (n - 1); 0 for fewer than two values. */
-export function stddev(values: readonly number[]): number {
+/** Sample variance (n - 1); 0 for fewer than two values. */
+export function variance(values: readonly number[]): number {
   if (values.length < 2) return 0;
   const m = mean(values);
-  let acc = 0;
-  for (const v of values) acc += (v - m) ** 2;
-  return Math.sqrt(acc / (values.length - 1));
+  let s = 0;
+  for (const v of values) s += (v - m) ** 2;
+  return s / (values.length - 1);
+}
+
+/** Sample standard deviation (n - 1); 0 for fewer than two values. */
+export function stddev(values: readonly number[]): number {
+  return Math.sqrt(variance(values));
 }
 
 export function between(points: readonly Point[], from: string, to: string): Point[] {
@@ -62,38 +67,26 @@ export function noiseFloor(baselineMean: number, baselineSd: number): number {
   return Math.max(baselineSd, Math.abs(baselineMean) * 0.05, 1e-6);
 }
 
-/** Converts a glob (`**`, `*`, `?`) to an anchored regular expression. */
-export function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i] as string;
-    if (c === '*') {
-      if (glob[i + 1] === '*') {
-        re += '.*';
-        i++;
-        if (glob[i + 1] === '/') i++;
-      } else re += '[^/]*';
-    } else if (c === '?') re += '[^/]';
-    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
-
-/** True when any concrete path matches any glob, or two globs share a literal prefix up to their first wildcard. */
-export function pathsIntersect(globs: readonly string[], paths: readonly string[]): boolean {
-  const prefix = (g: string) => g.split(/[*?]/, 1)[0] ?? '';
-  return globs.some((g) => {
-    const re = globToRegExp(g);
-    return paths.some((p) => re.test(p) || (/[*?]/.test(p) && (prefix(p).startsWith(prefix(g)) || prefix(g).startsWith(prefix(p)))));
-  });
-}
-
 // ---------------------------------------------------------------------------------------------
 // Robust summaries, distributions and fits used by triage's shift test (lambdas/domain/triage/shift.ts).
 
+/** The median; NaN for no values. */
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
   const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+/**
+ * The median as validation's baseline fits take it: 0 for no values (an empty window adds nothing),
+ * sorted as a Float64Array (numerically, faster on long series; NaN sorts last and -0 before 0,
+ * where `median`'s comparator keeps them where they were). Kept apart from `median` so that neither
+ * triage's nor validation's figures move.
+ */
+export function medianOrZero(values: readonly number[]): number {
+  if (values.length === 0) return 0;
+  const s = Float64Array.from(values).sort(); // typed arrays sort numerically
   const mid = s.length >> 1;
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }

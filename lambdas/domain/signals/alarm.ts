@@ -12,7 +12,8 @@
  */
 import * as z from 'zod';
 import { alarmFingerprint } from '#domain/lineage/fingerprint';
-import { ignored, isRecord, reasonOf, rejected, toIsoDate, unique, withoutUndefined } from './parsing.ts';
+import { unique } from '#domain/shared/format';
+import { ignored, isRecord, reasonOf, rejected, toIsoDate, withoutUndefined } from './parsing.ts';
 import { type AlarmSignal, type AlarmVariant, alarmSignal, alarmState, type MetricRef, type ParseResult } from './signals.ts';
 
 export interface AlarmParseOptions {

@@ -17,10 +17,6 @@ export function withoutUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
-export function unique(values: readonly string[]): string[] {
-  return [...new Set(values)];
-}
-
 /** The first few issues of a zod error on one line: `missing detail.service; detail.prNumbers.0: must be positive`. */
 export function reasonOf(error: z.ZodError, input: unknown, max = 3): string {
   const parts = error.issues.slice(0, max).map((issue) => {

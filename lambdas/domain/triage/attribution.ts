@@ -5,7 +5,8 @@
  * a transparent weighing of evidence, not calibrated probabilities (docs/triage.md). Pure.
  */
 import type { Candidate, RecordedDeploy } from '#domain/lineage/lineage';
-import { pathsIntersect } from '#domain/shared/stats';
+import { round } from '#domain/shared/format';
+import { matchesAnyPath, matchesPath } from '#domain/shared/glob';
 import type { HealthSignal } from '#domain/signals/signals';
 import type { LogEvidence, OtherAlarm } from './evidence.ts';
 
@@ -44,7 +45,8 @@ export function alignment(lagMinutes: number): number {
   return Math.exp(-(lagMinutes - 15) / 45);
 }
 
-const round = (x: number) => Math.round(Math.min(1, Math.max(0, x)) * 100) / 100;
+/** A confidence: clamped to 0..1, two decimals. */
+const toConfidence = (x: number) => round(Math.min(1, Math.max(0, x)));
 const minutesText = (m: number) => (m < 0 ? `${Math.round(-m)} min after` : `${Math.round(m)} min before`);
 
 export function attribute(input: AttributionInput): Candidate[] {
@@ -146,12 +148,12 @@ export function attribute(input: AttributionInput): Candidate[] {
     if (codeChanges.length === 0 && d.changedPaths.length === 0 && !hasDependencyChange) {
       m = 0.6;
       what = 'changed paths unknown';
-    } else if (input.signalPaths.length > 0 && pathsIntersect(input.signalPaths, codeChanges)) {
+    } else if (input.signalPaths.length > 0 && matchesAnyPath(input.signalPaths, codeChanges)) {
       m = 1;
-      what = `changed ${codeChanges.filter((p) => pathsIntersect(input.signalPaths, [p])).length} of the code paths the logged errors come from`;
-    } else if (pathsIntersect(input.codePaths, codeChanges)) {
+      what = `changed ${codeChanges.filter((p) => matchesPath(input.signalPaths, p)).length} of the code paths the logged errors come from`;
+    } else if (matchesAnyPath(input.codePaths, codeChanges)) {
       m = input.signalPaths.length > 0 ? 0.45 : 0.8;
-      what = `changed ${codeChanges.filter((p) => pathsIntersect(input.codePaths, [p])).length} path(s) of the service${input.signalPaths.length > 0 ? ', but not where the logged errors come from' : ''}`;
+      what = `changed ${codeChanges.filter((p) => matchesPath(input.codePaths, p)).length} path(s) of the service${input.signalPaths.length > 0 ? ', but not where the logged errors come from' : ''}`;
     } else if (codeChanges.length > 0) {
       m = 0.1;
       what = `changed only paths outside the service's code (${codeChanges.slice(0, 3).join(', ')})`;
@@ -163,14 +165,14 @@ export function attribute(input: AttributionInput): Candidate[] {
       const logBoost = platformLogs >= 0.5 ? 1.1 : dependencyLogs >= 0.5 ? 0.75 : 1;
       deployCandidates.push({
         cause: 'platform-deploy',
-        confidence: round((0.1 + 0.85 * m * (0.35 + 0.65 * a)) * penalty * logBoost),
+        confidence: toConfidence((0.1 + 0.85 * m * (0.35 + 0.65 * a)) * penalty * logBoost),
         why: `deploy ${d.deployId} ${what}, ${when}${suffix}`,
         deployId: d.deployId,
       });
     }
 
     if (hasDependencyChange) {
-      const touchesCode = pathsIntersect(input.codePaths, codeChanges);
+      const touchesCode = matchesAnyPath(input.codePaths, codeChanges);
       let md = touchesCode ? 0.55 : 0.8;
       const named = d.dependencyChanges.map((c) => c.name).filter((n) => logs?.samples.some((s) => s.message.includes(n)));
       if (named.length > 0 || dependencyLogs >= 0.3) md = Math.min(1, md + (dependencyLogs >= 0.5 ? 0.25 : 0.2));
@@ -183,7 +185,7 @@ export function attribute(input: AttributionInput): Candidate[] {
           : manifestChanges.slice(0, 3).join(', ');
       deployCandidates.push({
         cause: 'dependency-change',
-        confidence: round((0.1 + 0.85 * md * (0.35 + 0.65 * a)) * penalty),
+        confidence: toConfidence((0.1 + 0.85 * md * (0.35 + 0.65 * a)) * penalty),
         why: `deploy ${d.deployId} bumped ${bumps}, ${when}${named.length > 0 ? `; the logs name ${named.join(', ')}` : ''}${suffix}`,
         deployId: d.deployId,
       });
@@ -193,13 +195,13 @@ export function attribute(input: AttributionInput): Candidate[] {
   const candidates: Candidate[] = [...deployCandidates];
   candidates.push({
     cause: 'external-dependency',
-    confidence: round(external),
+    confidence: toConfidence(external),
     why:
       externalWhy.length > 0 ? externalWhy.join('; ') : 'no AWS Health event, no other service alarming, no upstream failures in the logs',
   });
   candidates.push({
     cause: 'user-configuration',
-    confidence: round(user),
+    confidence: toConfidence(user),
     why: userWhy.length > 0 ? userWhy.join('; ') : t ? 'no narrow tenant pattern' : 'no per-tenant data to tell',
   });
   if (!deployCandidates.some((c) => c.cause === 'platform-deploy'))
@@ -213,7 +215,7 @@ export function attribute(input: AttributionInput): Candidate[] {
   const best = Math.max(...candidates.map((c) => c.confidence));
   candidates.push({
     cause: 'unknown',
-    confidence: round(Math.max(0.05, 0.6 * (1 - best))),
+    confidence: toConfidence(Math.max(0.05, 0.6 * (1 - best))),
     why: best < 0.4 ? 'nothing above explains the onset well' : 'the residual: a cause none of the above covers',
   });
   return candidates.sort((a, b) => b.confidence - a.confidence);

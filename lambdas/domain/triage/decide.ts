@@ -8,7 +8,9 @@
 
 import type { CodePathRule, ProdloopConfig } from '#domain/config/config';
 import type { Candidate, Decision, Evidence, Lineage, QuarantineLock, RecordedDeploy, WindowStats } from '#domain/lineage/lineage';
-import { mean, pathsIntersect, stddev } from '#domain/shared/stats';
+import { P_FLOOR, round, sci } from '#domain/shared/format';
+import { matchesPath, patternsOverlap } from '#domain/shared/glob';
+import { mean, stddev } from '#domain/shared/stats';
 import type { LogSample, Point, TenantSeries } from '#domain/signals/series';
 import type { HealthSignal } from '#domain/signals/signals';
 import { attribute } from './attribution.ts';
@@ -53,8 +55,6 @@ export interface TriageInput {
 }
 
 const EPOCH = new Date(0).toISOString();
-/** The smallest p-value reported (DynamoDB, where decisions are audited, stores numbers down to 1e-130). */
-const P_FLOOR = 1e-100;
 
 function windowStats(points: readonly Point[]): WindowStats {
   const values = points.map((p) => p.value);
@@ -68,7 +68,6 @@ function windowStats(points: readonly Point[]): WindowStats {
 }
 
 const COUNT_STATS = new Set(['sum', 'samplecount']);
-const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 /** Count metrics (Sum, SampleCount) report nothing for a period without events: those periods are zeros. */
 export function fillCountGaps(points: readonly Point[], periodMs: number): Point[] {
@@ -170,7 +169,7 @@ function gather(input: TriageInput): Gathered {
   const signalPaths = signalPathsOf(logs);
   const codePaths = lineage.codePaths;
   const quarantinedPaths = input.locks
-    .filter((l) => pathsIntersect([l.path], [...codePaths, ...signalPaths]) || pathsIntersect([...codePaths, ...signalPaths], [l.path]))
+    .filter((l) => patternsOverlap([l.path], codePaths) || patternsOverlap([l.path], signalPaths))
     .map((l) => l.path);
   const health = (input.health ?? []).filter((h) => {
     const t = Date.parse(h.at);
@@ -267,7 +266,7 @@ export function decide(input: TriageInput): Decision {
     breadth: breadthKnown ? evidence.breadth : undefined,
     otherServices,
     crossServiceAlarms: settings.crossServiceAlarms,
-    architecturalChanges: (topDeploy?.changedPaths ?? []).filter((p) => settings.architecturalPaths.some((g) => pathsIntersect([g], [p]))),
+    architecturalChanges: (topDeploy?.changedPaths ?? []).filter((p) => matchesPath(settings.architecturalPaths, p)),
   });
   const priority = priorityOf({
     breadth: breadthKnown ? evidence.breadth : undefined,
@@ -383,13 +382,6 @@ function modelWords(a: ShiftAnalysis): string {
   if (a.seasonalWeeks > 0) parts.push(`same hours of ${a.seasonalWeeks} previous week${a.seasonalWeeks === 1 ? '' : 's'}`);
   if (a.trendPerHour !== 0) parts.push(`a trend of ${(a.trendPerHour * 100).toFixed(0)}% per hour before the onset`);
   return parts.join(', ');
-}
-
-/** A p-value as `= 0.003`, `= 2.1e-9` or `< 1e-300`. */
-function sci(p: number): string {
-  if (p <= P_FLOOR) return `< ${P_FLOOR}`;
-  if (p >= 0.001) return `= ${Number(p.toPrecision(2))}`;
-  return `= ${p.toExponential(1)}`;
 }
 
 /** A root-cause hypothesis in one paragraph, from the top candidate and the evidence behind it. */

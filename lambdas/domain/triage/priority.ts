@@ -3,6 +3,8 @@
  * breadth, blast radius, architectural paths and services involved. Small and pure, shared by triage
  * and by the re-evaluation that recomputes the priority from newer numbers.
  */
+import { pctWhole } from '#domain/shared/format';
+
 export type Priority = 'P0' | 'P1' | 'P2' | 'P3';
 
 export interface Severity {
@@ -26,8 +28,8 @@ export function priorityOf(s: Severity): { priority: Priority; why: string } {
   const d = s.depth;
   let level: number;
   const facts: string[] = [];
-  if (b !== undefined) facts.push(`breadth ${pct(b)}`);
-  if (d !== undefined) facts.push(`depth ${pct(d)} of operations failing`);
+  if (b !== undefined) facts.push(`breadth ${pctWhole(b)}`);
+  if (d !== undefined) facts.push(`depth ${pctWhole(d)} of operations failing`);
   facts.push(`${magnitude.toFixed(1)}× the expected level`);
   if ((b !== undefined && b >= 0.5 && ((d !== undefined && d >= 0.25) || magnitude >= 3)) || (d !== undefined && d >= 0.5)) level = 0;
   else if ((b !== undefined && b >= 0.2) || (d !== undefined && d >= 0.1) || (b === undefined && d === undefined && magnitude >= 3))
@@ -56,12 +58,8 @@ export interface TierInput {
 export function tierOf(t: TierInput): { tier: 1 | 2; why: string } {
   const why: string[] = [];
   if (t.highBlastRadius) why.push('the code paths have a history of high blast radius');
-  if (t.breadth !== undefined && t.breadth >= 0.5) why.push(`broad: ${pct(t.breadth)} of tenants`);
+  if (t.breadth !== undefined && t.breadth >= 0.5) why.push(`broad: ${pctWhole(t.breadth)} of tenants`);
   if (t.otherServices >= t.crossServiceAlarms) why.push(`${t.otherServices} other services alarm at the same time`);
   if (t.architecturalChanges.length > 0) why.push(`architectural change (${t.architecturalChanges.slice(0, 3).join(', ')})`);
   return why.length > 0 ? { tier: 2, why: `Tier 2: ${why.join('; ')}` } : { tier: 1, why: 'Tier 1: one service, contained code paths' };
-}
-
-function pct(x: number): string {
-  return `${Math.round(x * 100)}%`;
 }

@@ -5,6 +5,7 @@
  * is fading moves down. Pure: returns the updated decision; the caller updates the issue when it changed.
  */
 import type { Decision, Verdict } from '#domain/lineage/lineage';
+import { round } from '#domain/shared/format';
 import { priorityOf } from './priority.ts';
 
 export interface Reprioritized {
@@ -38,7 +39,6 @@ export function reprioritize(triaged: Decision, verdict: Verdict): Reprioritized
     durationMinutes,
     rateOfChangePerHour,
   });
-  const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
   const decision: Decision = {
     ...triaged,
     priority,

@@ -16,6 +16,7 @@
  * a level that moves between regimes favours a recent reference, a steady one the longest; what
  * the best reference still misses, beyond noise, is charged to every comparison as extra variance.
  */
+import { mean, medianOrZero, variance } from '#domain/shared/stats';
 
 export type SignalKind = 'rate' | 'count' | 'level';
 
@@ -271,7 +272,7 @@ function fitCounts(kind: SignalKind, obs: readonly Observation[], ctx: FitContex
 
 function fitLevels(obs: readonly Observation[], ctx: FitContext): BaselineModel {
   const positives = obs.map((o) => o.value).filter((v) => v > 0);
-  const offset = obs.some((o) => o.value <= 0) ? Math.max(1e-9, 0.01 * (median(positives) || 1)) : 0;
+  const offset = obs.some((o) => o.value <= 0) ? Math.max(1e-9, 0.01 * (medianOrZero(positives) || 1)) : 0;
   const ys = obs.map((o) => Math.log(Math.max(o.value, 0) + offset));
   const hourOfPoints = 60 / Math.max(ctx.periodMinutes, 1e-9);
   const fitTerms = (terms: Terms) => {
@@ -284,7 +285,7 @@ function fitLevels(obs: readonly Observation[], ctx: FitContext): BaselineModel 
     const residuals = obs.map((_, i) => (ys[i] as number) - dot(X[i] as number[], beta));
     const scale = Math.max(1.4826 * mad(residuals), 0.005);
     const width = Math.max(CLIP * scale, Math.log(MIN_LEVEL_EFFECT));
-    const center = median(residuals);
+    const center = medianOrZero(residuals);
     const clipped = residuals.map((r) => clip(r, center, width));
     const v = Math.max(longRunVariance(clipped, ctx.periodMinutes), (width * width) / (2 * ONE_POINT_LOG_E));
     const covariance = covarianceOf(A, v);
@@ -425,7 +426,7 @@ function countDispersion(counts: readonly number[], mu: readonly number[], param
     // With enough events per block, the median of (O−E)²/E over 0.455 (the median of χ²₁) is the
     // robust estimate: an earlier incident in the history does not pass for everyday noise (the
     // predictive check sees level shifts).
-    const estimate = meanE >= 5 ? median(squares) / 0.4549 : x2 / df;
+    const estimate = meanE >= 5 ? medianOrZero(squares) / 0.4549 : x2 / df;
     // Pearson X²/df has variance ≈ (2 + 1/μ)/df for Poisson counts of mean μ.
     if (estimate > 1 + 2 * Math.sqrt((2 + 1 / Math.max(meanE, 1e-3)) / df)) phi = Math.max(phi, estimate);
   }
@@ -540,40 +541,18 @@ function robustVariance(values: readonly number[]): number {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Small numeric helpers (no dependencies).
-
-export function mean(values: readonly number[]): number {
-  if (values.length === 0) return Number.NaN;
-  let s = 0;
-  for (const v of values) s += v;
-  return s / values.length;
-}
-
-export function variance(values: readonly number[]): number {
-  if (values.length < 2) return 0;
-  const m = mean(values);
-  let s = 0;
-  for (const v of values) s += (v - m) ** 2;
-  return s / (values.length - 1);
-}
-
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return 0;
-  const s = Float64Array.from(values).sort(); // typed arrays sort numerically
-  const mid = s.length >> 1;
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
+// Small numeric helpers.
 
 function mad(values: readonly number[]): number {
-  const m = median(values);
-  return median(values.map((v) => Math.abs(v - m)));
+  const m = medianOrZero(values);
+  return medianOrZero(values.map((v) => Math.abs(v - m)));
 }
 
 function periodMs(obs: readonly Observation[]): number {
   if (obs.length < 2) return 60_000;
   const gaps: number[] = [];
   for (let i = 1; i < obs.length; i++) gaps.push((obs[i] as Observation).t - (obs[i - 1] as Observation).t);
-  return Math.max(1000, median(gaps));
+  return Math.max(1000, medianOrZero(gaps));
 }
 
 function coversEveryHour(obs: readonly Observation[]): boolean {

@@ -13,8 +13,9 @@
  *   mean of 0 (levelLogLR with a known reference), with the variance measured on the differences.
  */
 
+import { mean, medianOrZero } from '#domain/shared/stats';
 import type { Point } from '#domain/signals/series';
-import { clip, longRunVariance, MIN_LEVEL_EFFECT, median } from './baseline.ts';
+import { clip, longRunVariance, MIN_LEVEL_EFFECT } from './baseline.ts';
 import { type Component, countLogLR, levelLogLR, logMix, logThreshold } from './sequential.ts';
 
 export type CohortKind = 'rate' | 'count' | 'level';
@@ -141,26 +142,27 @@ function levels(input: CohortInput): CohortResult {
     if (yv !== undefined) pairs.push({ x: xv, y: yv });
   }
   const positives = pairs.flatMap((p) => [p.x, p.y]).filter((v) => v > 0);
-  const offset = pairs.some((p) => p.x <= 0 || p.y <= 0) ? Math.max(1e-9, 0.01 * (median(positives) || 1)) : 0;
+  const offset = pairs.some((p) => p.x <= 0 || p.y <= 0) ? Math.max(1e-9, 0.01 * (medianOrZero(positives) || 1)) : 0;
   const d = pairs.map((p) => Math.log(Math.max(p.x, 0) + offset) - Math.log(Math.max(p.y, 0) + offset));
   const n = d.length;
-  const mean = (v: readonly number[]) => v.reduce((s, x) => s + x, 0) / Math.max(v.length, 1);
-  const currentMean = mean(pairs.map((p) => p.x));
-  const baselineMean = mean(pairs.map((p) => p.y));
-  const ratio = n ? Math.exp(mean(d)) : Number.NaN;
+  // The mean of no minutes is 0 here: a comparison with nothing to compare reports zero means.
+  const meanOf = (v: readonly number[]) => (v.length > 0 ? mean(v) : 0);
+  const currentMean = meanOf(pairs.map((p) => p.x));
+  const baselineMean = meanOf(pairs.map((p) => p.y));
+  const ratio = n ? Math.exp(meanOf(d)) : Number.NaN;
   if (n < MIN_LEVEL_MINUTES) return { worse: false, logE: 0, ratio, minutes: n, currentMean, baselineMean };
   // Clip around 0 (no difference) at 3 robust standard deviations of the differences, never closer than ×1.25.
-  const centre = median(d);
-  const scale = Math.max(1.4826 * median(d.map((x) => Math.abs(x - centre))), 0.005);
+  const centre = medianOrZero(d);
+  const scale = Math.max(1.4826 * medianOrZero(d.map((x) => Math.abs(x - centre))), 0.005);
   const width = Math.max(3 * scale, Math.log(MIN_LEVEL_EFFECT));
   const clipped = d.map((x) => clip(x, 0, width));
   // The noise of the differences, whatever their shift; floored so that one clipped minute never decides alone.
   const variance = Math.max(longRunVariance(clipped), scale * scale, (width * width) / (2 * ONE_POINT_LOG_E));
   // What each alternative does to the mean of clipped differences, on the observed noise recentred at 0.
   const noise = d.map((x) => x - centre);
-  const base = mean(noise.map((r) => clip(r, 0, width)));
-  const shifts = input.components.map((c) => mean(noise.map((r) => clip(r + Math.log(c.effect), 0, width))) - base);
-  const sample = { refMean: 0, refCount: Number.POSITIVE_INFINITY, mean: mean(clipped), count: n, variance };
+  const base = meanOf(noise.map((r) => clip(r, 0, width)));
+  const shifts = input.components.map((c) => meanOf(noise.map((r) => clip(r + Math.log(c.effect), 0, width))) - base);
+  const sample = { refMean: 0, refCount: Number.POSITIVE_INFINITY, mean: meanOf(clipped), count: n, variance };
   const logE = logMix(
     shifts.map((s) => levelLogLR(s, sample)),
     input.components.map((c) => c.weight),

@@ -11,6 +11,7 @@
  * smaller one is bounded by a valid e-process, so Ville's inequality still holds, and a level that
  * was already falling (or rising) is neither credited to the deploy nor blamed on it.
  */
+import { medianOrZero } from '#domain/shared/stats';
 import {
   type BaselineModel,
   clip,
@@ -18,7 +19,6 @@ import {
   excessFor,
   expectedEvents,
   levelResidual,
-  median,
   type Observation,
   quadraticForm,
   type TrendScenario,
@@ -282,8 +282,8 @@ function levelReference(
 ): LevelReference {
   const refResiduals = reference.map((o) => levelResidual(model, o, trend));
   const shape = model.residuals.length ? model.residuals : refResiduals;
-  const shapeCenter = median(shape);
-  const center = refResiduals.length ? median(refResiduals) : shapeCenter;
+  const shapeCenter = medianOrZero(shape);
+  const center = refResiduals.length ? medianOrZero(refResiduals) : shapeCenter;
   const psi = (r: number) => clip(r, center, model.clipWidth);
   const refCount = refResiduals.length || Number.POSITIVE_INFINITY;
   const refMean = refResiduals.length ? refResiduals.reduce((a, r) => a + psi(r), 0) / refResiduals.length : center;

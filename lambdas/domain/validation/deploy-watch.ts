@@ -10,7 +10,9 @@ import { type CodePathRule, codePathsFor, type ProdloopConfig } from '#domain/co
 import { MAX_MESSAGE_BYTES, toSnsSubject } from '#domain/issue/escalation';
 import type { EscalationMessage } from '#domain/issue/messages';
 import { type Lineage, measuredSignal, type QuarantineLock } from '#domain/lineage/lineage';
-import { pathsIntersect } from '#domain/shared/stats';
+import { round3 } from '#domain/shared/format';
+import { matchesAnyPath } from '#domain/shared/glob';
+import { fnv1a } from '#domain/shared/hash';
 import type { RevertResult, ShippedPullRequest } from '#domain/signals/code-changes';
 import type { Point } from '#domain/signals/series';
 import { type DeploySignal, type MetricRef, metricRef } from '#domain/signals/signals';
@@ -92,7 +94,7 @@ export interface CohortReading {
 /** Code path rules a deploy touches: by changed files when it names any, else by its service. */
 export function rulesTouched(config: Pick<ProdloopConfig, 'codePaths'>, deploy: DeploySignal, files: readonly string[]): CodePathRule[] {
   const changed = [...new Set([...deploy.changedPaths, ...files])];
-  if (changed.length > 0) return config.codePaths.filter((r) => pathsIntersect(r.paths, changed));
+  if (changed.length > 0) return config.codePaths.filter((r) => matchesAnyPath(r.paths, changed));
   return config.codePaths.filter((r) => r.service === deploy.service);
 }
 
@@ -387,8 +389,6 @@ function fmtRatio(r: number): string {
   return Number.isFinite(r) ? `${r.toFixed(2)}x` : r > 0 ? 'from zero' : 'n/a';
 }
 
-const round3 = (x: number) => Math.round(x * 1000) / 1000;
-
 function fmt(x: number): string {
   if (!Number.isFinite(x)) return 'n/a';
   return Math.abs(x) >= 100 ? x.toFixed(0) : Number(x.toPrecision(3)).toString();
@@ -400,14 +400,4 @@ function finite(x: number): number {
 
 function cell(text: string): string {
   return text.replace(/[|\r\n]+/g, ' ').slice(0, 200);
-}
-
-/** 32-bit FNV-1a, hex: a short stable suffix that keeps truncated names apart. */
-function fnv1a(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0).toString(16).padStart(8, '0');
 }

@@ -17,6 +17,7 @@
  */
 import * as z from 'zod';
 import type { Evidence, Verdict } from '#domain/lineage/lineage';
+import { pct, round3 } from '#domain/shared/format';
 import type { Point } from '#domain/signals/series';
 import { type BaselineModel, bestReference, fitBaseline, type Observation, type SignalKind } from './baseline.ts';
 import { type Comparison, compare, comparisons } from './comparison.ts';
@@ -596,9 +597,7 @@ function normalQuantile(p: number): number {
   return ((q - 0.5) * poly(a, r)) / (poly(b, r) * r + 1);
 }
 
-const round3 = (x: number) => Math.round(x * 1000) / 1000;
 const fmtE = (logE: number) => formatEValue(eValueOf(logE));
-const pct = (alpha: number) => `${+(alpha * 100).toPrecision(2)}%`;
 const ratioText = (r: number) => (Number.isFinite(r) ? `${r.toFixed(2)}×` : 'n/a ×');
 const fmtNumber = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 1 ? x.toFixed(1) : x.toPrecision(2));
 function fmtMinutes(m: number): string {

@@ -3,6 +3,7 @@
  * alarm threshold, so a rising kind and a crossed line are visible at a glance. Plain SVG, no
  * dependency.
  */
+import { pctFixed } from '#domain/shared/format';
 import { FRICTION_KINDS, type FrictionKind } from './config.ts';
 
 export interface RatePoint {
@@ -42,11 +43,6 @@ export const KIND_LABELS: Record<FrictionKind, string> = {
 
 function esc(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-
-function pct(x: number): string {
-  const p = x * 100;
-  return `${p >= 10 || p === 0 ? p.toFixed(0) : p.toFixed(1)}%`;
 }
 
 /** The `days` days ending at `day`, oldest first. */
@@ -89,7 +85,9 @@ function panel(
   // Grid: 0, half, max.
   for (const v of [0, yMax / 2, yMax]) {
     out.push(`<line x1="${x0 + PLOT.left}" x2="${x0 + PLOT.left + pw}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#eeeeee"/>`);
-    out.push(`<text x="${x0 + PLOT.left - 6}" y="${(y(v) + 4).toFixed(1)}" font-size="10" fill="#888" text-anchor="end">${pct(v)}</text>`);
+    out.push(
+      `<text x="${x0 + PLOT.left - 6}" y="${(y(v) + 4).toFixed(1)}" font-size="10" fill="#888" text-anchor="end">${pctFixed(v)}</text>`,
+    );
   }
   // Dates at both ends.
   out.push(`<text x="${x0 + PLOT.left}" y="${y0 + PANEL_H - 6}" font-size="10" fill="#888">${esc(days[0]?.slice(5) ?? '')}</text>`);
@@ -101,7 +99,7 @@ function panel(
       `<line x1="${x0 + PLOT.left}" x2="${x0 + PLOT.left + pw}" y1="${y(threshold).toFixed(1)}" y2="${y(threshold).toFixed(1)}" stroke="#c0392b" stroke-dasharray="5 4" stroke-width="1.2"/>`,
     );
     out.push(
-      `<text x="${x0 + PLOT.left + pw + 4}" y="${(y(threshold) + 4).toFixed(1)}" font-size="10" fill="#c0392b">alarm ${pct(threshold)}</text>`,
+      `<text x="${x0 + PLOT.left + pw + 4}" y="${(y(threshold) + 4).toFixed(1)}" font-size="10" fill="#c0392b">alarm ${pctFixed(threshold)}</text>`,
     );
   }
   // The series, broken where a day has no data.
@@ -130,7 +128,7 @@ function panel(
     const i = values.lastIndexOf(last);
     out.push(`<circle cx="${x(i).toFixed(1)}" cy="${y(last).toFixed(1)}" r="3.5" fill="${breached ? '#c0392b' : color}"/>`);
     out.push(
-      `<text x="${x0 + PANEL_W - 12}" y="${y0 + 20}" font-size="16" font-weight="700" text-anchor="end" fill="${breached ? '#c0392b' : '#222'}">${pct(last)}${breached ? ' ▲' : ''}</text>`,
+      `<text x="${x0 + PANEL_W - 12}" y="${y0 + 20}" font-size="16" font-weight="700" text-anchor="end" fill="${breached ? '#c0392b' : '#222'}">${pctFixed(last)}${breached ? ' ▲' : ''}</text>`,
     );
   } else out.push(`<text x="${x0 + PANEL_W - 12}" y="${y0 + 20}" font-size="12" text-anchor="end" fill="#888">no data</text>`);
   out.push('</g>');

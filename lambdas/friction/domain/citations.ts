@@ -8,7 +8,8 @@
  * The check works from a fingerprint of the user's text (hashes of its 4-word shingles and of its
  * identifier-like tokens), so it can travel with a session to a later step without the text itself.
  */
-import { fnv1a, words } from './text.ts';
+import { fnv1a } from '#domain/shared/hash';
+import { words } from './text.ts';
 
 export const SHINGLE_WORDS = 4;
 

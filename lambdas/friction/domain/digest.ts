@@ -3,17 +3,13 @@
  * (facet clusters, proposed facets, delight: for humans to curate, never a coding agent's issue),
  * and the evidence comment on a friction issue. Every text passes through the outbound sanitizer.
  */
+import { pctFixed } from '#domain/shared/format';
 import type { DayPartial, DaySummary, KindSummary } from './aggregate.ts';
 import { type ChartInput, dayRange, KIND_LABELS, renderChart } from './chart.ts';
 import { FRICTION_KINDS, type FrictionKind } from './config.ts';
 import { outbound, type Sanitize } from './outbound.ts';
 
 const SPARK = '▁▂▃▄▅▆▇█';
-
-function pct(x: number): string {
-  const p = x * 100;
-  return `${p >= 10 || p === 0 ? p.toFixed(0) : p.toFixed(1)}%`;
-}
 
 function sparkline(values: readonly (number | undefined)[], max: number): string {
   return values
@@ -63,9 +59,9 @@ export function renderDigest(
   } else {
     const breached = summary.kinds.filter((k) => k.breached);
     lines.push(
-      `**${pct(summary.frictionRate)} of sessions had friction** (${summary.withFriction} of ${summary.analysed} analysed); ${pct(summary.abandonedRate)} ended abandoned.` +
+      `**${pctFixed(summary.frictionRate)} of sessions had friction** (${summary.withFriction} of ${summary.analysed} analysed); ${pctFixed(summary.abandonedRate)} ended abandoned.` +
         (breached.length > 0
-          ? ` **Above threshold: ${breached.map((k) => `${KIND_LABELS[k.kind].toLowerCase()} (${pct(k.rate)})`).join(', ')}**: each is an alarm, and its lineage files one issue.`
+          ? ` **Above threshold: ${breached.map((k) => `${KIND_LABELS[k.kind].toLowerCase()} (${pctFixed(k.rate)})`).join(', ')}**: each is an alarm, and its lineage files one issue.`
           : ' No kind is above its alarm threshold.'),
       '',
     );
@@ -80,7 +76,7 @@ export function renderDigest(
     const values = days.map((d) => points.get(d));
     const max = Math.max(k.threshold, ...values.filter((v): v is number => v !== undefined));
     lines.push(
-      `| ${k.breached ? '🔴 ' : ''}${KIND_LABELS[k.kind]} | ${pct(k.rate)} | ${pct(k.threshold)} | ${k.sessions} | ${k.high} | ${k.medium} | ${k.low} | \`${sparkline(values, max)}\` |`,
+      `| ${k.breached ? '🔴 ' : ''}${KIND_LABELS[k.kind]} | ${pctFixed(k.rate)} | ${pctFixed(k.threshold)} | ${k.sessions} | ${k.high} | ${k.medium} | ${k.low} | \`${sparkline(values, max)}\` |`,
     );
   }
   lines.push('');
@@ -194,7 +190,7 @@ export function renderEvidence(
   const lines = [
     `**Friction evidence, ${summary.day}: ${KIND_LABELS[k.kind].toLowerCase()}**`,
     '',
-    `- Frequency: ${k.sessions} of ${summary.analysed} analysed sessions (${pct(k.rate)}); alarm threshold ${pct(k.threshold)}`,
+    `- Frequency: ${k.sessions} of ${summary.analysed} analysed sessions (${pctFixed(k.rate)}); alarm threshold ${pctFixed(k.threshold)}`,
     `- Moments by severity: ${k.high} high, ${k.medium} medium, ${k.low} low`,
     '',
     'Examples (abstracted, no user text):',

@@ -54,16 +54,6 @@ export function proseLines(text: string): string[] {
   return out;
 }
 
-/** Short, stable hash (FNV-1a, 32 bits) as 8 hex characters: cheap fingerprints of shingles. */
-export function fnv1a(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0).toString(16).padStart(8, '0');
-}
-
 /** Timestamps as milliseconds, undefined when absent or unreadable. */
 export function millis(at: string | undefined): number | undefined {
   if (at === undefined) return undefined;
