@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
 import { CloudFormationServiceException } from '@aws-sdk/client-cloudformation';
 import { DeploymentDoesNotExistException, ThrottlingException } from '@aws-sdk/client-codedeploy';
 import { AccessDeniedException, ServerException } from '@aws-sdk/client-ecs';
+import { describe, test } from 'vitest';
 import { AwsDeployVersions } from '#adapters/aws/deploy-versions';
 import { TransientError } from '#domain/shared/errors';
 import { parseDeployEvent } from '#domain/signals/deploy';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { analyseSession, outcomeOf } from '#friction/domain/analyze';
 import { citationLeak, fingerprintUserText, leakCheck } from '#friction/domain/citations';
 import { frictionSettings } from '#friction/domain/config';

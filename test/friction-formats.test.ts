@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { parseTranscript } from '#friction/domain/formats/index';
 import { agenticSteps, type Session, session as sessionSchema } from '#friction/domain/session';
 

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { frictionSettings } from '#friction/domain/config';
 import { analyseTranscript, type TranscriptResult } from '#friction/domain/pipeline';
 import { userTexts } from '#friction/domain/session';

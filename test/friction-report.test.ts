@@ -1,7 +1,7 @@
 /** The day in numbers: partials that merge across batches, rates, EMF metrics, digest, chart, discovery. */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { addSession, type DaySummary, dayPartial, emptyPartial, mergePartials, summarize } from '#friction/domain/aggregate';
 import { renderChart } from '#friction/domain/chart';
 import { citationLeak, fingerprintUserText, leakCheck } from '#friction/domain/citations';

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import { createOctokit, GitHubCodeHost } from '#adapters/github/github';
 import { parseConfig } from '#domain/config/config';
 import { lineageIdFor } from '#domain/lineage/fingerprint';
@@ -55,7 +55,7 @@ async function world() {
 }
 
 const closers: (() => void)[] = [];
-after(() => {
+afterAll(() => {
   for (const c of closers) c();
 });
 

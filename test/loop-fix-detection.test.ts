@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
 import { CodeDeployServiceException, ThrottlingException } from '@aws-sdk/client-codedeploy';
 import type { SFNClient } from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { AwsDeployVersions } from '#adapters/aws/deploy-versions';
 import { StepFunctionsWorkflow } from '#adapters/aws/sfn';
 import { createOctokit, GitHubCodeHost } from '#adapters/github/github';
@@ -32,7 +32,7 @@ const sfnClient = recordingSfnClient;
 let github: GitHubServer;
 let t: TestStore;
 
-before(async () => {
+beforeAll(async () => {
   github = await startGitHubServer();
   t = await testStore();
   github.addIssue({ title: 'prod-checkout-5xx', labels: ['prodloop'] }); // #1
@@ -54,7 +54,7 @@ before(async () => {
   );
 });
 
-after(async () => {
+afterAll(async () => {
   await github.close();
   t.client.destroy();
 });
@@ -251,7 +251,7 @@ describe('AWS-native deploys: the commit read from AWS', () => {
     return { store: s.store, lineages, loop, watched, record, recorded, close: () => s.client.destroy() };
   }
 
-  before(() => {
+  beforeAll(() => {
     github.addIssue({
       title: 'Retry the payment call once',
       body: 'The gateway drops one call in a thousand.\n\nFixes #1',

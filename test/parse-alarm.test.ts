@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { alarmFingerprint, lineageIdFor } from '#domain/lineage/fingerprint';
 import { alarmNamesInRule, parseAlarmEvent } from '#domain/signals/alarm';
 import { type AlarmSignal, alarmSignal, type ParseResult } from '#domain/signals/signals';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { parseAlarmEvent } from '#domain/signals/alarm';
 import { parseDeployEvent } from '#domain/signals/deploy';
 import { parseGithubEvent } from '#domain/signals/github-event';

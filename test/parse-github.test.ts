@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { closedIssuesIn, lineageRefsIn, parseGithubEvent } from '#domain/signals/github-event';
 import { type GithubSignal, githubSignal, type ParseResult } from '#domain/signals/signals';
 

@@ -4,7 +4,7 @@
  * trends, the daily cycle, low traffic and the deadline.
  */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { parseConfig } from '#domain/config/config';
 import { decision as decisionSchema, type Lineage } from '#domain/lineage/lineage';
 import type { MetricRef } from '#domain/signals/signals';

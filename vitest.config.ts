@@ -1,0 +1,91 @@
+/**
+ * The tests, in four projects by what they need:
+ *   unit         pure cores, use cases and adapters against in-process stand-ins (stubbed AWS clients, a
+ *                local GitHub HTTP server): no Java, seconds;
+ *   integration  the DynamoDB store and the handlers over it, against DynamoDB Local;
+ *   scenarios    the state machines executed by aws-local-stepfunctions (with DynamoDB Local);
+ *   cdk          the synthesized stack.
+ * A test file is unit unless it is listed below. DynamoDB Local is started once for the run by the global
+ * setup of the projects that need it (test/support/dynamodb-local.global.ts).
+ */
+import { configDefaults, defineConfig } from 'vitest/config';
+
+const integration = [
+  'test/alarm-tags.test.ts',
+  'test/handlers.test.ts',
+  'test/loop-cost.test.ts',
+  'test/loop-deploy-watch.test.ts',
+  'test/loop-fix-detection.test.ts',
+  'test/loop-human.test.ts',
+  'test/store-deploys-locks.test.ts',
+  'test/store-lineage.test.ts',
+  'test/store-loop.test.ts',
+  'test/triage-app.test.ts',
+];
+const scenarios = [
+  'test/alarm-storm.test.ts',
+  'test/cli-local.test.ts',
+  'test/friction-workflow.test.ts',
+  'test/lineage-loop.test.ts',
+  'test/triage-suite.test.ts',
+  'test/validate-scenarios.test.ts',
+];
+const cdk = ['test/cdk-*.test.ts'];
+const dynamoDbLocal = ['test/support/dynamodb-local.global.ts'];
+
+export default defineConfig({
+  test: {
+    // Each test file in a fresh worker process, as node's runner did; as many at a time as there are
+    // cores (two here: the tests are CPU-bound, and more workers only share the same cores).
+    pool: 'forks',
+    maxWorkers: '100%',
+    // Hooks run in the order they are written (node:test's order), after-hooks included.
+    sequence: { hooks: 'list' },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...integration, ...scenarios, ...cdk],
+          // The statistical tests simulate thousands of series: seconds each, more under coverage.
+          testTimeout: 30_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: integration,
+          globalSetup: dynamoDbLocal,
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'scenarios',
+          include: scenarios,
+          globalSetup: dynamoDbLocal,
+          // A scenario replays a day or more of minutes; `prodloop local` starts its own DynamoDB Local.
+          testTimeout: 180_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'cdk',
+          include: cdk,
+          // aws-cdk-lib reports a failed synth validation differently when NODE_ENV is 'test' (which vitest
+          // sets): the stack is synthesized without it, as under `cdk synth` and as the tests were written.
+          env: { NODE_ENV: undefined },
+          // Synthesizing the stack (bundling every function with esbuild, cdk-nag) takes seconds per synth.
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
