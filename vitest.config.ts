@@ -41,6 +41,18 @@ export default defineConfig({
     maxWorkers: '100%',
     // Hooks run in the order they are written (node:test's order), after-hooks included.
     sequence: { hooks: 'list' },
+    coverage: {
+      provider: 'v8',
+      include: ['lambdas/**'],
+      reporter: ['text-summary', 'lcov'],
+      reportsDirectory: 'coverage',
+      // Floors, a few points below what the whole suite measured (domain: lines 96.9, statements 93.7,
+      // functions 96.0, branches 79.8; app: 90.9, 87.8, 91.4, 76.2).
+      thresholds: {
+        'lambdas/domain/**': { lines: 93, statements: 90, functions: 93, branches: 76 },
+        'lambdas/app/**': { lines: 87, statements: 84, functions: 88, branches: 73 },
+      },
+    },
     projects: [
       {
         extends: true,
