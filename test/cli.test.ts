@@ -6,10 +6,12 @@ import { describe, test } from 'vitest';
 import type { Lineage } from '#domain/lineage/lineage';
 import { main } from '../bin/cli.ts';
 import { renderStatus } from '../bin/local/render.ts';
+import { needRealData, realPath } from './support/real-data.ts';
 import { sampleLineage } from './support/samples.ts';
 
 const root = join(import.meta.dirname, '..');
 const fixtures = join(root, 'test', 'fixtures');
+const realData = needRealData('cloudwatch-alarms', 'github-webhooks');
 
 async function run(argv: string[]) {
   const out: string[] = [];
@@ -23,13 +25,8 @@ async function run(argv: string[]) {
 }
 
 describe('prodloop parse-event', () => {
-  test('a real metric math alarm prints its normalized signal', async () => {
-    const file = join(
-      fixtures,
-      'real',
-      'cloudwatch-alarms',
-      'awsdocs-cwug_cloudwatch-and-eventbridge__state-change-for-a-metric-math-alarm.json',
-    );
+  test.skipIf(realData.skip)('a real metric math alarm prints its normalized signal', async () => {
+    const file = realPath('cloudwatch-alarms', 'awsdocs-cwug_cloudwatch-and-eventbridge__state-change-for-a-metric-math-alarm.json');
     const r = await run(['parse-event', file]);
     assert.equal(r.code, 0);
     const signal = JSON.parse(r.out);
@@ -46,13 +43,8 @@ describe('prodloop parse-event', () => {
     }
   });
 
-  test('a GitHub webhook is parsed when its event name is given', async () => {
-    const r = await run([
-      'parse-event',
-      join(fixtures, 'real', 'github-webhooks', 'octokit_issues__opened.payload.json'),
-      '--github-event',
-      'issues',
-    ]);
+  test.skipIf(realData.skip)('a GitHub webhook is parsed when its event name is given', async () => {
+    const r = await run(['parse-event', realPath('github-webhooks', 'octokit_issues__opened.payload.json'), '--github-event', 'issues']);
     assert.equal(r.code, 0);
     assert.equal(JSON.parse(r.out).kind, 'github');
   });
