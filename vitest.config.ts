@@ -1,7 +1,7 @@
 /**
  * The tests, in four projects by what they need:
  *   unit         pure cores, use cases and adapters against in-process stand-ins (stubbed AWS clients, a
- *                local GitHub HTTP server): no Java, seconds;
+ *                local GitHub HTTP server): no Java, no DynamoDB Local;
  *   integration  the DynamoDB store and the handlers over it, against DynamoDB Local;
  *   scenarios    the state machines executed by aws-local-stepfunctions (with DynamoDB Local);
  *   cdk          the synthesized stack.
