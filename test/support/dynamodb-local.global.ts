@@ -5,6 +5,7 @@
  * Both projects name this file: the first to set up starts DynamoDB Local, the last to tear down stops it.
  * An endpoint already in PRODLOOP_DYNAMODB_ENDPOINT (a DynamoDB Local started by hand) is used as it is.
  */
+import { spawnSync } from 'node:child_process';
 import { type RunningDynamoDbLocal, startDynamoDbLocal } from '../../bin/local/dynamodb-local.ts';
 
 interface Shared {
@@ -17,6 +18,11 @@ const KEY = '__prodloopDynamoDbLocal';
 const slot = globalThis as { [KEY]?: Shared };
 
 async function start(): Promise<RunningDynamoDbLocal> {
+  if (spawnSync('java', ['-version'], { stdio: 'ignore' }).error) {
+    throw new Error(
+      'DynamoDB Local needs Java 17+ on the PATH (the integration and scenarios projects use it; `npm run test:unit` does not)',
+    );
+  }
   const ddb = await startDynamoDbLocal();
   process.env.PRODLOOP_DYNAMODB_ENDPOINT = ddb.endpoint;
   return ddb;
