@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { OutboxIssueTracker, OutboxNotifier } from '#adapters/local/outbox';
 import { makeGithub } from '#app/issues';
 import { makeLineage } from '#app/lineage-loop';

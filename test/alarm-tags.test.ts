@@ -3,8 +3,8 @@
  * against DynamoDB Local, on the real alarm state change payloads.
  */
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { afterAll, describe, test } from 'vitest';
 import { CloudWatchAlarmTags } from '#adapters/aws/cloudwatch';
 import { makeIngestAlarm } from '#app/open-lineage';
 import { parseConfig } from '#domain/config/config';
@@ -61,7 +61,7 @@ describe('CloudWatch alarm tags', () => {
 
 describe('ingest-alarm with tags to watch', () => {
   const closers: (() => void)[] = [];
-  after(() => {
+  afterAll(() => {
     for (const c of closers) c();
   });
 

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { describe, test } from 'vitest';
 import { parseConfig } from '#domain/config/config';
 import { ConfigError } from '#domain/shared/errors';
 import { FRICTION_KINDS } from '#friction/domain/config';

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
+import { describe, test } from 'vitest';
 import { tableSchema } from '#adapters/dynamodb/table-schema';
 import { parseConfig } from '#domain/config/config';
 import { ConfigError } from '#domain/shared/errors';

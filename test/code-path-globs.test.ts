@@ -5,8 +5,8 @@
  * folder a `/**` glob names.
  */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { describe, test } from 'vitest';
 import { codePathRule } from '#domain/config/config';
 import type { QuarantineLock, RecordedDeploy } from '#domain/lineage/lineage';
 import { locksOn, stopReason } from '#domain/lineage/loop';

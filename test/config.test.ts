@@ -1,6 +1,6 @@
 /** The configuration as a platform team writes it: what is refused at synth, and why. */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { parseConfig } from '#domain/config/config';
 import { ConfigError } from '#domain/shared/errors';
 

@@ -3,20 +3,19 @@
  * clients mocked at `send`: answers shaped like the real APIs', the real deploy events parsed first.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { describe, test } from 'node:test';
 import { CloudFormationServiceException } from '@aws-sdk/client-cloudformation';
 import { DeploymentDoesNotExistException, ThrottlingException } from '@aws-sdk/client-codedeploy';
 import { AccessDeniedException, ServerException } from '@aws-sdk/client-ecs';
+import { describe, test } from 'vitest';
 import { AwsDeployVersions } from '#adapters/aws/deploy-versions';
 import { TransientError } from '#domain/shared/errors';
 import { parseDeployEvent } from '#domain/signals/deploy';
 import { commitFromImage, DEFAULT_STACK_COMMIT_KEYS } from '#domain/signals/deploy-version';
 import type { DeploySignal } from '#domain/signals/signals';
+import { needRealData, readReal } from './support/real-data.ts';
 
-const realDir = join(import.meta.dirname, 'fixtures', 'real', 'deploy-events');
-const real = (file: string) => JSON.parse(readFileSync(join(realDir, file), 'utf8'));
+const realData = needRealData('deploy-events');
+const real = (file: string) => JSON.parse(readReal('deploy-events', file));
 const ECS_COMPLETED = 'awsdocs-ecsdg_ecs_cwe_events__example-service-deployment-completed-event.json';
 const CODEDEPLOY_SUCCESS = 'rustlambda_example-codedeploy-deployment-event.json';
 const STACK_CREATED = 'awsdocs-cfnug_eventbridge-events__the-following-is-an-example-response-for-a-stack-status-event-schema.json';
@@ -118,7 +117,7 @@ const draining = {
   runningCount: 1,
 };
 
-describe('ECS deploys', () => {
+describe.skipIf(realData.skip)('ECS deploys', () => {
   test("an ECS deployment's commit is its image's OCI revision label; the commit before it comes from the deployment still draining", async () => {
     const ecs = fakeClient((name, input) => {
       if (name === 'DescribeServicesCommand') return describeServices([primary, draining]);
@@ -216,7 +215,7 @@ function deployment(revision: object, previousRevision?: object) {
   };
 }
 
-describe('CodeDeploy deploys', () => {
+describe.skipIf(realData.skip)('CodeDeploy deploys', () => {
   test('a GitHub revision names the commit, and the previous revision the one before it', async () => {
     const codeDeploy = fakeClient(() =>
       deployment(
@@ -297,7 +296,7 @@ function cfnError(name: string, message: string, status: number) {
   return new CloudFormationServiceException({ name, message, $fault: 'client', $metadata: metadata(status) });
 }
 
-describe('CloudFormation deploys', () => {
+describe.skipIf(realData.skip)('CloudFormation deploys', () => {
   const stack = (extra: object) => ({
     Stacks: [
       {

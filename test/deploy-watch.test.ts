@@ -5,7 +5,7 @@
  * (levels) mixtures, in the direction that is worse for each signal.
  */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { parseConfig } from '#domain/config/config';
 import type { Lineage } from '#domain/lineage/lineage';
 import { parseAlarmEvent } from '#domain/signals/alarm';
@@ -225,7 +225,7 @@ describe('canary and cohort deploys', () => {
 });
 
 describe('repeated looks', () => {
-  test('on no-change series the watch pulls a false andon on about 1 % or fewer, looking every 5 minutes; a z-test repeated at every look does not stay there', (t) => {
+  test('on no-change series the watch pulls a false andon on about 1 % or fewer, looking every 5 minutes; a z-test repeated at every look does not stay there', async (t) => {
     // 150 error-rate series (traffic 50/min, 2 % errors, daily cycles, and a level that wanders: AR(1) on the
     // log rate, 0.99 per minute) with 3 days of history and 6 looks of 5 minutes after a deploy that changes nothing.
     const series = 150;
@@ -315,7 +315,7 @@ describe('repeated looks', () => {
       cohort += canaried ? 1 : 0;
     }
     const share = (n: number) => n / series;
-    t.diagnostic(`false andons on ${series} no-change series: watch ${watch}, cohort test ${cohort}, repeated z-test ${zTest}`);
+    await t.annotate(`false andons on ${series} no-change series: watch ${watch}, cohort test ${cohort}, repeated z-test ${zTest}`);
     assert.ok(share(watch) <= 0.015, `the watch: ${watch} of ${series}`);
     assert.ok(share(cohort) <= 0.015, `the cohort test: ${cohort} of ${series}`);
     assert.ok(share(zTest) >= 0.03 && zTest >= 3 * Math.max(watch, 1), `the repeated z-test: ${zTest} of ${series} (the watch ${watch})`);

@@ -1,6 +1,6 @@
 /** The one environment schema: every name the bindings set is parsed by a handler's schema, and a bad value names its variable. */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { ENV, FRICTION_ENV, frictionEnvSchema, parseEnv, requireEnv, runtimeEnvSchema } from '#adapters/env';
 import { readEnv } from '#adapters/runtime';
 import { ConfigError } from '#domain/shared/errors';

@@ -1,7 +1,7 @@
 /** SnsNotifier at the SDK boundary: the PublishCommand it sends, and how failures come back. */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { test } from 'vitest';
 import { SnsNotifier } from '#adapters/aws/sns';
 import type { EscalationMessage } from '#domain/issue/messages';
 import { TransientError } from '#domain/shared/errors';

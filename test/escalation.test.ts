@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { renderEscalation, toSnsSubject } from '#domain/issue/escalation';
 import type { Decision, Lineage, Verdict } from '#domain/lineage/lineage';
 import { sampleLineage as checkoutLineage, sampleDecision } from './support/samples.ts';

@@ -3,10 +3,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { main } from '../bin/cli.ts';
+import { needRealData, realPath } from './support/real-data.ts';
 
 const sessions = join(import.meta.dirname, 'fixtures', 'agent-sessions');
+const realData = needRealData('agent-sessions');
 
 async function run(argv: string[]) {
   const out: string[] = [];
@@ -53,40 +55,46 @@ describe('prodloop friction', () => {
     ]);
   });
 
-  test('the step filter (30 by default) counts short sessions without analysing them; --min-steps 0 analyses every one', async () => {
-    const file = join(sessions, 'real', 'sweagent_pydicom__pydicom-1458.traj');
-    const filtered = JSON.parse((await run(['friction', file, '--json'])).out[0] as string);
-    assert.deepEqual([filtered.steps, filtered.analysed, filtered.friction], [12, false, []]);
-    const all = JSON.parse((await run(['friction', file, '--json', '--min-steps', '0'])).out[0] as string);
-    assert.deepEqual([all.analysed, all.friction.map((m: { kind: string }) => m.kind)], [true, ['abandoned-tool-flow']]);
-  });
+  test.skipIf(realData.skip)(
+    'the step filter (30 by default) counts short sessions without analysing them; --min-steps 0 analyses every one',
+    async () => {
+      const file = realPath('agent-sessions', 'sweagent_pydicom__pydicom-1458.traj');
+      const filtered = JSON.parse((await run(['friction', file, '--json'])).out[0] as string);
+      assert.deepEqual([filtered.steps, filtered.analysed, filtered.friction], [12, false, []]);
+      const all = JSON.parse((await run(['friction', file, '--json', '--min-steps', '0'])).out[0] as string);
+      assert.deepEqual([all.analysed, all.friction.map((m: { kind: string }) => m.kind)], [true, ['abandoned-tool-flow']]);
+    },
+  );
 
-  test('without --json it prints the digest over the days the sessions span, and --out writes the digest and its chart', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'friction-'));
-    try {
-      const r = await run(['friction', join(sessions, 'real', 'aider_chat-history.part1.md'), '--min-steps', '0', '--out', out]);
-      assert.equal(r.code, 0, r.err);
-      const digest = r.out.join('\n');
-      assert.match(digest, /^# Coding-agent friction, 2024-08-05 to 2024-08-13$/m);
-      assert.match(digest, /^\| kind \| rate \| alarm at \| sessions \| high \| medium \| low \| last 30 days \|$/m);
-      for (const label of [
-        'Abandoned tool flows',
-        'Repeated rephrasing',
-        'Context churn',
-        'Error events',
-        'Escalation tone',
-        'Backtracking',
-        'Platform confusion',
-      ])
-        assert.match(digest, new RegExp(`^\\| (🔴 )?${label} \\| `, 'm'));
-      assert.deepEqual(readdirSync(out).sort(), ['friction-2024-08-13.json', 'friction-2024-08-13.md', 'friction-2024-08-13.svg']);
-      const svg = readFileSync(join(out, 'friction-2024-08-13.svg'), 'utf8');
-      assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
-      assert.match(digest, /!\[Friction rate by kind, last 30 days\]\(friction-2024-08-13\.svg\)/);
-    } finally {
-      rmSync(out, { recursive: true, force: true });
-    }
-  });
+  test.skipIf(realData.skip)(
+    'without --json it prints the digest over the days the sessions span, and --out writes the digest and its chart',
+    async () => {
+      const out = mkdtempSync(join(tmpdir(), 'friction-'));
+      try {
+        const r = await run(['friction', realPath('agent-sessions', 'aider_chat-history.part1.md'), '--min-steps', '0', '--out', out]);
+        assert.equal(r.code, 0, r.err);
+        const digest = r.out.join('\n');
+        assert.match(digest, /^# Coding-agent friction, 2024-08-05 to 2024-08-13$/m);
+        assert.match(digest, /^\| kind \| rate \| alarm at \| sessions \| high \| medium \| low \| last 30 days \|$/m);
+        for (const label of [
+          'Abandoned tool flows',
+          'Repeated rephrasing',
+          'Context churn',
+          'Error events',
+          'Escalation tone',
+          'Backtracking',
+          'Platform confusion',
+        ])
+          assert.match(digest, new RegExp(`^\\| (🔴 )?${label} \\| `, 'm'));
+        assert.deepEqual(readdirSync(out).sort(), ['friction-2024-08-13.json', 'friction-2024-08-13.md', 'friction-2024-08-13.svg']);
+        const svg = readFileSync(join(out, 'friction-2024-08-13.svg'), 'utf8');
+        assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+        assert.match(digest, /!\[Friction rate by kind, last 30 days\]\(friction-2024-08-13\.svg\)/);
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
+    },
+  );
 
   test('bad arguments exit 2 with the usage; a folder with nothing readable exits 1', async () => {
     assert.equal((await run(['friction'])).code, 2);

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { analyseSession, outcomeOf } from '#friction/domain/analyze';
 import { citationLeak, fingerprintUserText, leakCheck } from '#friction/domain/citations';
 import { frictionSettings } from '#friction/domain/config';
@@ -8,6 +7,9 @@ import { contextChurn, detectFriction, repeatedRephrasing, SessionView } from '#
 import { facetsOf } from '#friction/domain/facets';
 import { parseTranscript } from '#friction/domain/formats/index';
 import { normalizedSession, type SessionEventInput } from '#friction/domain/session';
+import { needRealData, readReal } from './support/real-data.ts';
+
+const realData = needRealData('agent-sessions');
 
 const config = frictionSettings({ minSteps: 0 });
 const session = (events: SessionEventInput[], extra: Record<string, unknown> = {}) =>
@@ -186,9 +188,9 @@ describe('outcome, steps and the step filter', () => {
   });
 });
 
-describe('facets', () => {
+describe.skipIf(realData.skip)('facets', () => {
   test('languages, frameworks and intent of the Claude Code fixture come from its file paths and the request', () => {
-    const text = readFileSync(new URL('./fixtures/agent-sessions/real/agentcmd_full-session-four.jsonl', import.meta.url), 'utf8');
+    const text = readReal('agent-sessions', 'agentcmd_full-session-four.jsonl');
     const parsed = parseTranscript({ name: 'four.jsonl', text });
     assert.ok(parsed.ok);
     const f = facetsOf(parsed.sessions[0] as never);
@@ -198,7 +200,7 @@ describe('facets', () => {
   });
 
   test('the SWE-agent issue is a fix in Python', () => {
-    const text = readFileSync(new URL('./fixtures/agent-sessions/real/sweagent_pydicom__pydicom-1458.traj', import.meta.url), 'utf8');
+    const text = readReal('agent-sessions', 'sweagent_pydicom__pydicom-1458.traj');
     const parsed = parseTranscript({ name: 'p.traj', text });
     assert.ok(parsed.ok);
     const f = facetsOf(parsed.sessions[0] as never);

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { describe, test } from 'vitest';
 import { parseTranscript } from '#friction/domain/formats/index';
 import { agenticSteps, type Session, session as sessionSchema } from '#friction/domain/session';
+import { needRealData, realPath } from './support/real-data.ts';
 
-const real = (name: string) => new URL(`./fixtures/agent-sessions/real/${name}`, import.meta.url);
+const realData = needRealData('agent-sessions');
+const real = (name: string) => pathToFileURL(realPath('agent-sessions', name));
 const synthetic = (name: string) => new URL(`./fixtures/agent-sessions/synthetic/${name}`, import.meta.url);
 const read = (url: URL) => ({ name: url.pathname.split('/').pop() as string, text: readFileSync(url, 'utf8') });
 
@@ -17,7 +20,7 @@ function parsed(url: URL): Session[] {
 const count = (s: Session, type: string, pred: (e: Record<string, unknown>) => boolean = () => true) =>
   s.events.filter((e) => e.type === type && pred(e as unknown as Record<string, unknown>)).length;
 
-describe('format adapters on the real transcripts', () => {
+describe.skipIf(realData.skip)('format adapters on the real transcripts', () => {
   test('a Claude Code log is one session with its user turns, replies, tool calls and the failed test run', () => {
     const [s] = parsed(real('agentcmd_full-session-four.jsonl'));
     assert.ok(s);

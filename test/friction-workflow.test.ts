@@ -6,12 +6,12 @@
  * workflows do on AWS. Every other state runs as written, with its Choice rules, Catches and Waits.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
 import { CreateModelInvocationJobCommand, GetModelInvocationJobCommand } from '@aws-sdk/client-bedrock';
 import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand } from '@aws-sdk/client-s3';
 import { StateMachine } from 'aws-local-stepfunctions';
+import { describe, test } from 'vitest';
 import type { IssueDraft } from '#domain/issue/messages';
 import type { IssueRef, Lineage } from '#domain/lineage/lineage';
 import { BedrockBatchJobs } from '#friction/adapters/bedrock';
@@ -24,9 +24,10 @@ import { type FrictionConfigInput, frictionSettings } from '#friction/domain/con
 import { frictionAlarmName, frictionLineageId, runKeys } from '#friction/domain/run';
 import type { LoggerLike } from '#ports/deps';
 import type { IssueTracker } from '#ports/issues';
+import { needRealData, readReal, realFiles } from './support/real-data.ts';
 
 const root = join(import.meta.dirname, '..');
-const fixtures = join(import.meta.dirname, 'fixtures', 'agent-sessions');
+const realData = needRealData('agent-sessions');
 const quiet: LoggerLike = { info: () => {}, warn: () => {}, error: () => {} };
 const MAP = "Analyse the day's transcripts";
 const DAY = '2026-03-01';
@@ -78,8 +79,7 @@ interface Harness {
 
 async function execute(h: Harness = {}) {
   const s3 = fakeS3();
-  for (const f of readdirSync(join(fixtures, 'real')))
-    s3.objects.set(`transcripts/${DAY}/${f}`, readFileSync(join(fixtures, 'real', f), 'utf8'));
+  for (const f of realFiles('agent-sessions')) s3.objects.set(`transcripts/${DAY}/${f}`, readReal('agent-sessions', f));
   s3.objects.set(`transcripts/${DAY}/broken.jsonl`, '{"type":"user"\n');
   const friction = frictionSettings({ minSteps: 0, batchSize: 2, annotateAfterMinutes: 15, ...h.friction });
   const store = new S3ObjectStore(s3.client as never, 'friction-bucket');
@@ -182,7 +182,7 @@ async function execute(h: Harness = {}) {
   return { path, output, error, s3, tracker };
 }
 
-describe('the friction workflow, run locally', () => {
+describe.skipIf(realData.skip)('the friction workflow, run locally', () => {
   test('judge off: plan, map, report, and the evidence on the friction issue after the alarms had their time', async () => {
     const { path, output, error, s3, tracker } = await execute();
     assert.equal(error, undefined);

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { createOctokit, GitHubCodeHost } from '#adapters/github/github';
 import { fixReason, referencesOf } from '#domain/lineage/loop';
 import { TransientError } from '#domain/shared/errors';
@@ -177,7 +177,7 @@ let front: Awaited<ReturnType<typeof startFront>>;
 let git: GitData;
 let host: GitHubCodeHost;
 
-before(async () => {
+beforeAll(async () => {
   upstream = await startGitHubServer();
   git = new GitData(upstream);
   front = await startFront(upstream, git);
@@ -203,7 +203,7 @@ before(async () => {
   );
 });
 
-after(async () => {
+afterAll(async () => {
   await front.close();
   await upstream.close();
 });

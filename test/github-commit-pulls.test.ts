@@ -4,7 +4,7 @@
  * over HTTP to the local GitHub.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { createOctokit, GitHubCodeHost } from '#adapters/github/github';
 import { fixReason, referencesOf } from '#domain/lineage/loop';
 import { TransientError } from '#domain/shared/errors';
@@ -40,7 +40,7 @@ const hostWith = (options: { maxCommitLookups?: number } = {}) =>
   });
 const pullRequestLookups = () => github.requests.filter((r) => /\/commits\/[^/]+\/pulls$/.test(r.path)).map((r) => r.path.split('/')[5]);
 
-before(async () => {
+beforeAll(async () => {
   github = await startGitHubServer();
   github.addIssue({ title: 'prod-checkout-5xx', labels: ['prodloop'] }); // #1
   github.addIssue({ title: 'prod-checkout-latency', labels: ['prodloop'] }); // #2
@@ -77,7 +77,7 @@ before(async () => {
   );
 });
 
-after(async () => {
+afterAll(async () => {
   await github.close();
 });
 

@@ -1,6 +1,6 @@
 /** The GitHub issue tracker over real HTTP: Octokit with its retry and throttling plugins against a local GitHub. */
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, test } from 'node:test';
+import { afterEach, beforeEach, test } from 'vitest';
 import { createOctokit, GitHubIssueTracker, GitHubRequestError } from '#adapters/github/github';
 import { lineageMarker } from '#domain/issue/issue-body';
 import type { IssueDraft } from '#domain/issue/messages';

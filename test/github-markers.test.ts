@@ -4,8 +4,8 @@
  * may be megabytes, inside record-deploy's timeout).
  */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { describe, test } from 'vitest';
 import { lineageRefsIn } from '#domain/signals/github-event';
 
 const MB = 1 << 20;

@@ -1,6 +1,6 @@
 /** The local GitHub answers the calls later work relies on the way GitHub does, through a real Octokit. */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from 'vitest';
 import { createOctokit, type GitHubClient } from '#adapters/github/github';
 import { type GitHubServer, startGitHubServer } from './support/github-server.ts';
 
@@ -8,12 +8,12 @@ let server: GitHubServer;
 let octokit: GitHubClient;
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
-before(async () => {
+beforeAll(async () => {
   server = await startGitHubServer();
   octokit = createOctokit({ token: 't', baseUrl: server.baseUrl, retries: 0, retryAfterBaseMs: 1, spaceWrites: false, logger: quiet });
 });
 
-after(async () => {
+afterAll(async () => {
   await server.close();
 });
 

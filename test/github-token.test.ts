@@ -1,7 +1,7 @@
 /** The GitHub token from Secrets Manager, at the SDK boundary. */
 import assert from 'node:assert/strict';
-import { beforeEach, test } from 'node:test';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { beforeEach, test } from 'vitest';
 import { forgetGithubTokens, readGithubToken } from '#adapters/github/token';
 import { ConfigError, TransientError } from '#domain/shared/errors';
 

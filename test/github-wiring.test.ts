@@ -3,7 +3,7 @@
  * tracker and code host, against a local GitHub; shadow mode's fallback to the audit trail.
  */
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, test } from 'node:test';
+import { afterEach, beforeEach, describe, test } from 'vitest';
 import { type GitHubWiringOptions, githubCodeHost, githubDeployReader, githubIssueTracker, githubWiring } from '#adapters/github/wiring';
 import type { AuditEvent } from '#domain/lineage/lineage';
 import { ConfigError, TransientError } from '#domain/shared/errors';

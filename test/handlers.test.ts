@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import { createOctokit, GitHubCodeHost } from '#adapters/github/github';
 import { makeIngestAlarm } from '#app/open-lineage';
 import { makeRecordDeploy } from '#app/record-deploy';
@@ -13,11 +13,13 @@ import { alarmEvent, deployFinishedEvent } from '../bin/local/events.ts';
 import { loadScenario, localDefaultConfig } from '../bin/local/scenario.ts';
 import { testStore } from './support/dynamodb.ts';
 import { startGitHubServer } from './support/github-server.ts';
+import { needRealData, readReal } from './support/real-data.ts';
 
 const silent = { info() {}, warn() {}, error() {} };
 const clock = { now: () => new Date('2026-03-02T09:15:00Z') };
 const config = parseConfig(localDefaultConfig);
 const scenario = loadScenario(join(import.meta.dirname, '..', 'scenarios', 'fix-works.json'));
+const realData = needRealData('deploy-events');
 const malformedDir = join(import.meta.dirname, 'fixtures', 'malformed');
 const malformed = readdirSync(malformedDir).map((f) => ({ file: f, text: readFileSync(join(malformedDir, f), 'utf8') }));
 
@@ -55,7 +57,7 @@ async function world() {
 }
 
 const closers: (() => void)[] = [];
-after(() => {
+afterAll(() => {
   for (const c of closers) c();
 });
 
@@ -174,21 +176,10 @@ describe('record-deploy', () => {
     assert.deepEqual(outcomes, [false, true], 'one delivery records, the other is a duplicate');
   });
 
-  test('a non-deploy ECS event is ignored with a reason and not parked', async () => {
+  test.skipIf(realData.skip)('a non-deploy ECS event is ignored with a reason and not parked', async () => {
     const w = await world();
     closers.push(() => w.client.destroy());
-    const steady = JSON.parse(
-      readFileSync(
-        join(
-          import.meta.dirname,
-          'fixtures',
-          'real',
-          'deploy-events',
-          'awsdocs-ecsdg_ecs_cwe_events__example-service-steady-state-event.json',
-        ),
-        'utf8',
-      ),
-    );
+    const steady = JSON.parse(readReal('deploy-events', 'awsdocs-ecsdg_ecs_cwe_events__example-service-steady-state-event.json'));
     const out = await makeRecordDeploy(w.deps)(steady);
     assert.equal(out.outcome, 'ignored');
     assert.ok('reason' in out && out.reason.length > 0);

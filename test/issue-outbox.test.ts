@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, test } from 'node:test';
+import { afterEach, beforeEach, test } from 'vitest';
 import { OutboxIssueTracker, OutboxNotifier } from '#adapters/local/outbox';
 import { lineageMarker } from '#domain/issue/issue-body';
 import type { IssueDraft } from '#domain/issue/messages';

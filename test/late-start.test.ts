@@ -5,7 +5,7 @@
  * within the false-andon bound when looked at every five minutes for a day.
  */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { bestReference, fitBaseline, type Observation } from '#domain/validation/baseline';
 import { compare } from '#domain/validation/comparison';
 import { sinceDeployOrAnyHour } from '#domain/validation/late-start';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import { DynamoDbLineageStore } from '#adapters/dynamodb/store';
 import { dynamoDbClientFor } from '#adapters/dynamodb/table';
 import { runScenario } from '../bin/local/run.ts';
@@ -16,7 +16,7 @@ import { dynamoDbLocalEndpoint } from './support/dynamodb.ts';
 
 const client = dynamoDbClientFor(dynamoDbLocalEndpoint());
 const outboxRoot = mkdtempSync(join(tmpdir(), 'prodloop-loop-'));
-after(() => client.destroy());
+afterAll(() => client.destroy());
 
 const bundled = (name: string): Scenario => loadScenario(join(import.meta.dirname, '..', 'scenarios', `${name}.json`));
 const precedes = (path: string[], a: string, b: string) => path.indexOf(a) >= 0 && path.indexOf(a) < path.indexOf(b);

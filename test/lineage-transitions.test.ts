@@ -1,6 +1,6 @@
 /** The lineage's transition rules, without a store: what each request changes, returns, or is refused for. */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { inFlightStatuses, type Lineage, type LineageStatus, lineageStatus } from '#domain/lineage/lineage';
 import {
   awaitFixFromStatuses,

@@ -5,7 +5,7 @@
  * lineage ASL turns into a budget escalation). Step Functions is answered at the SDK boundary.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { StepFunctionsLoop } from '#adapters/aws/sfn-loop';
 import { makeRecordCost } from '#app/record-cost';
 import { parseConfig } from '#domain/config/config';
@@ -20,10 +20,10 @@ const quiet = { info: () => undefined, warn: () => undefined, error: () => undef
 const T0 = new Date('2026-03-02T10:00:00Z');
 
 let t: TestStore;
-before(async () => {
+beforeAll(async () => {
   t = await testStore();
 });
-after(() => t.client.destroy());
+afterAll(() => t.client.destroy());
 
 async function waitingLineage(budgetUsd: number, issue: number): Promise<string> {
   const id = `lin-cost${issue}${Date.now().toString(36)}`;

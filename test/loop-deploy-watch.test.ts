@@ -4,10 +4,10 @@
  * SDK boundary; Step Functions and SNS likewise.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
 import type { CloudWatchClient, GetMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { CloudWatchMetricSource } from '#adapters/aws/cloudwatch';
 import { StepFunctionsLoop } from '#adapters/aws/sfn-loop';
 import { SnsNotifier } from '#adapters/aws/sns';
@@ -116,10 +116,10 @@ const withTraffic = parseConfig({
 });
 
 let t: TestStore;
-before(async () => {
+beforeAll(async () => {
   t = await testStore();
 });
-after(() => t.client.destroy());
+afterAll(() => t.client.destroy());
 
 function watchWith(level: Level, sfn = recording<Record<string, unknown>>(), watchConfig = config) {
   const published: { type: string; detail: Record<string, unknown> }[] = [];

@@ -4,11 +4,9 @@
  * Step Functions has no local implementation here, so its client is answered at the SDK boundary.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
 import { CodeDeployServiceException, ThrottlingException } from '@aws-sdk/client-codedeploy';
 import type { SFNClient } from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { AwsDeployVersions } from '#adapters/aws/deploy-versions';
 import { StepFunctionsWorkflow } from '#adapters/aws/sfn';
 import { createOctokit, GitHubCodeHost } from '#adapters/github/github';
@@ -20,19 +18,21 @@ import { deployFinishedEvent } from '../bin/local/events.ts';
 import { localDefaultConfig } from '../bin/local/scenario.ts';
 import { type TestStore, testStore } from './support/dynamodb.ts';
 import { type GitHubServer, startGitHubServer } from './support/github-server.ts';
+import { needRealData, readReal } from './support/real-data.ts';
 import { sampleAlarm } from './support/samples.ts';
 import { recordingSfnClient } from './support/sfn.ts';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const T0 = new Date('2026-03-02T09:15:00Z');
 const config = parseConfig(localDefaultConfig);
+const realData = needRealData('deploy-events');
 
 const sfnClient = recordingSfnClient;
 
 let github: GitHubServer;
 let t: TestStore;
 
-before(async () => {
+beforeAll(async () => {
   github = await startGitHubServer();
   t = await testStore();
   github.addIssue({ title: 'prod-checkout-5xx', labels: ['prodloop'] }); // #1
@@ -54,7 +54,7 @@ before(async () => {
   );
 });
 
-after(async () => {
+afterAll(async () => {
   await github.close();
   t.client.destroy();
 });
@@ -204,9 +204,8 @@ describe('which lineage a deploy resumes', () => {
   });
 });
 
-describe('AWS-native deploys: the commit read from AWS', () => {
-  const realEvent = (file: string) =>
-    JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'real', 'deploy-events', file), 'utf8'));
+describe.skipIf(realData.skip)('AWS-native deploys: the commit read from AWS', () => {
+  const realEvent = (file: string) => JSON.parse(readReal('deploy-events', file));
   const at = (m: number) => new Date(T0.getTime() + m * 60_000).toISOString();
   /** The real ECS "deployment completed" event, for the checkout service of cluster prod. */
   const ecsCompleted = (deploymentId: string, minutes: number) => {
@@ -251,7 +250,7 @@ describe('AWS-native deploys: the commit read from AWS', () => {
     return { store: s.store, lineages, loop, watched, record, recorded, close: () => s.client.destroy() };
   }
 
-  before(() => {
+  beforeAll(() => {
     github.addIssue({
       title: 'Retry the payment call once',
       body: 'The gateway drops one call in a thousand.\n\nFixes #1',

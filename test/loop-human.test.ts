@@ -4,7 +4,7 @@
  * audited with who and why, and the halted loop's "waiting for a human" task gets SendTaskSuccess.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { StepFunctionsWorkflow } from '#adapters/aws/sfn';
 import { liftLock, resetBudget } from '#app/human';
 import { type TestStore, testStore } from './support/dynamodb.ts';
@@ -14,10 +14,10 @@ import { recordingSfnClient } from './support/sfn.ts';
 const T0 = '2026-03-02T10:00:00.000Z';
 
 let t: TestStore;
-before(async () => {
+beforeAll(async () => {
   t = await testStore();
 });
-after(() => t.client.destroy());
+afterAll(() => t.client.destroy());
 
 function sfn() {
   const { client, sent } = recordingSfnClient();

@@ -4,8 +4,8 @@
  * character set of the body and of every string attribute, and the message size.
  */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
 import type { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { describe, test } from 'vitest';
 import { BODY_LIMIT, REASON_LIMIT, SqsParkingLot } from '#adapters/aws/sqs';
 
 /** What SQS refuses with InvalidMessageContents or InvalidParameterValue. */

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { cloudFormationStatus, deployFinishedDetail, parseDeployEvent } from '#domain/signals/deploy';
 import { type DeploySignal, deploySignal, type ParseResult } from '#domain/signals/signals';
+import { needRealData, readReal, realFiles } from './support/real-data.ts';
 
-const realDir = new URL('./fixtures/real/deploy-events/', import.meta.url);
+const realData = needRealData('deploy-events');
+
 const malformedDir = new URL('./fixtures/malformed/', import.meta.url);
 const syntheticDir = new URL('./fixtures/synthetic/', import.meta.url);
 
@@ -17,7 +19,7 @@ const FIXTURES = {
   codeDeploy: 'rustlambda_example-codedeploy-deployment-event.json',
 } as const;
 
-/** What each real fixture must give; every file in the folder must be listed here. */
+/** What each real fixture must give; every real file the tests read must be listed here. */
 const EXPECTED: Readonly<Record<string, 'accepted' | 'ignored'>> = {
   [FIXTURES.cloudFormation]: 'accepted',
   [FIXTURES.ecsCompleted]: 'accepted',
@@ -32,13 +34,18 @@ function read(dir: URL, name: string): any {
   return JSON.parse(readFileSync(new URL(name, dir), 'utf8'));
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: fixtures are edited freely in tests
+function real(name: string): any {
+  return JSON.parse(readReal('deploy-events', name));
+}
+
 function accepted(result: ParseResult<DeploySignal>): DeploySignal {
   assert.equal(result.outcome, 'accepted', result.outcome === 'accepted' ? '' : result.reason);
   return (result as Extract<ParseResult<DeploySignal>, { outcome: 'accepted' }>).signal;
 }
 
 function parse(name: string): DeploySignal {
-  return accepted(parseDeployEvent(read(realDir, name)));
+  return accepted(parseDeployEvent(real(name)));
 }
 
 const deployFinished = (detail: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
@@ -54,12 +61,12 @@ const deployFinished = (detail: Record<string, unknown>, extra: Record<string, u
   ...extra,
 });
 
-describe('parseDeployEvent on real AWS deploy events', () => {
+describe.skipIf(realData.skip)('parseDeployEvent on real AWS deploy events', () => {
   it('accepts every deployment fixture and ignores the ECS steady-state event', () => {
-    const files = readdirSync(realDir).filter((f) => f.endsWith('.json'));
+    const files = realFiles('deploy-events').filter((f) => f.endsWith('.json'));
     assert.deepEqual([...files].sort(), Object.keys(EXPECTED).sort(), 'every fixture has an expected outcome');
     for (const file of files) {
-      const result = parseDeployEvent(read(realDir, file));
+      const result = parseDeployEvent(real(file));
       assert.equal(result.outcome, EXPECTED[file], `${file}: ${result.outcome === 'accepted' ? 'accepted' : result.reason}`);
       if (result.outcome === 'accepted') assert.doesNotThrow(() => deploySignal.parse(result.signal), file);
     }
@@ -83,7 +90,7 @@ describe('parseDeployEvent on real AWS deploy events', () => {
 
   it('CodeDeploy states map to deploy statuses; READY is ignored and an unknown state rejected', () => {
     const withState = (state: string) => {
-      const event = read(realDir, FIXTURES.codeDeploy);
+      const event = real(FIXTURES.codeDeploy);
       event.detail.state = state;
       return parseDeployEvent(event);
     };
@@ -95,7 +102,7 @@ describe('parseDeployEvent on real AWS deploy events', () => {
   });
 
   it('a CodeDeploy instance state change is ignored', () => {
-    const event = { ...read(realDir, FIXTURES.codeDeploy), 'detail-type': 'CodeDeploy Instance State-change Notification' };
+    const event = { ...real(FIXTURES.codeDeploy), 'detail-type': 'CodeDeploy Instance State-change Notification' };
     assert.equal(parseDeployEvent(event).outcome, 'ignored');
   });
 
@@ -112,7 +119,7 @@ describe('parseDeployEvent on real AWS deploy events', () => {
   });
 
   it('an ECS service ARN in the old format (no cluster) still names the service', () => {
-    const event = read(realDir, FIXTURES.ecsCompleted);
+    const event = real(FIXTURES.ecsCompleted);
     event.resources = ['arn:aws:ecs:us-west-2:111122223333:service/checkout'];
     assert.equal(accepted(parseDeployEvent(event)).service, 'checkout');
   });
@@ -123,7 +130,7 @@ describe('parseDeployEvent on real AWS deploy events', () => {
   });
 
   it('an ECS steady-state service action is ignored with the event name in the reason', () => {
-    const result = parseDeployEvent(read(realDir, FIXTURES.ecsSteadyState));
+    const result = parseDeployEvent(real(FIXTURES.ecsSteadyState));
     assert.equal(result.outcome, 'ignored');
     assert.match(result.outcome === 'ignored' ? result.reason : '', /SERVICE_STEADY_STATE/);
   });
@@ -139,7 +146,7 @@ describe('parseDeployEvent on real AWS deploy events', () => {
 
   it('the events of one CloudFormation operation share a deploy id through the client request token', () => {
     const withStatus = (status: string, id: string) => {
-      const event = read(realDir, FIXTURES.cloudFormation);
+      const event = real(FIXTURES.cloudFormation);
       event.id = id;
       event.detail['stack-id'] = 'arn:aws:cloudformation:us-west-1:111122223333:stack/checkout/1f2e3d4c-0000-4000-8000-000000000000';
       event.detail['status-details'].status = status;
@@ -179,7 +186,7 @@ describe('parseDeployEvent on real AWS deploy events', () => {
     for (const [status, expected] of Object.entries(cases)) {
       const mapped = cloudFormationStatus(status);
       assert.equal(typeof mapped === 'object' ? 'ignored' : mapped, expected, status);
-      const event = read(realDir, FIXTURES.cloudFormation);
+      const event = real(FIXTURES.cloudFormation);
       event.detail['status-details'].status = status;
       const outcome = parseDeployEvent(event).outcome;
       assert.equal(outcome, expected === 'ignored' ? 'ignored' : expected === 'unknown' ? 'rejected' : 'accepted', status);
@@ -187,7 +194,7 @@ describe('parseDeployEvent on real AWS deploy events', () => {
   });
 
   it('other CloudFormation events are ignored', () => {
-    const event = { ...read(realDir, FIXTURES.cloudFormation), 'detail-type': 'CloudFormation Resource Status Change' };
+    const event = { ...real(FIXTURES.cloudFormation), 'detail-type': 'CloudFormation Resource Status Change' };
     assert.equal(parseDeployEvent(event).outcome, 'ignored');
   });
 });

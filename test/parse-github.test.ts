@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { closedIssuesIn, lineageRefsIn, parseGithubEvent } from '#domain/signals/github-event';
 import { type GithubSignal, githubSignal, type ParseResult } from '#domain/signals/signals';
+import { needRealData, readReal, realFiles } from './support/real-data.ts';
 
-const realDir = new URL('./fixtures/real/github-webhooks/', import.meta.url);
+const realData = needRealData('github-webhooks');
+
 const malformedDir = new URL('./fixtures/malformed/', import.meta.url);
 
 /** `octokit_<event>__<variant>.payload.json`: the file name carries the X-GitHub-Event header. */
@@ -19,20 +21,25 @@ function read(dir: URL, name: string): any {
   return JSON.parse(readFileSync(new URL(name, dir), 'utf8'));
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: fixtures are edited freely in tests
+function real(name: string): any {
+  return JSON.parse(readReal('github-webhooks', name));
+}
+
 function accepted(result: ParseResult<GithubSignal>): GithubSignal {
   assert.equal(result.outcome, 'accepted', result.outcome === 'accepted' ? '' : result.reason);
   return (result as Extract<ParseResult<GithubSignal>, { outcome: 'accepted' }>).signal;
 }
 
-const files = readdirSync(realDir).filter((f) => f.endsWith('.json'));
+const files = realFiles('github-webhooks').filter((f) => f.endsWith('.json'));
 
-describe('parseGithubEvent on real webhook payloads', () => {
+describe.skipIf(realData.skip)('parseGithubEvent on real webhook payloads', () => {
   it('accepts every issues, pull_request and issue_comment payload and ignores the other events', () => {
     const consumed = new Set(['issues', 'pull_request', 'issue_comment']);
     let acceptedCount = 0;
     for (const file of files) {
       const eventName = eventNameOf(file);
-      const payload = read(realDir, file);
+      const payload = real(file);
       const result = parseGithubEvent(payload, eventName);
       if (consumed.has(eventName)) {
         const s = accepted(result);
@@ -50,7 +57,7 @@ describe('parseGithubEvent on real webhook payloads', () => {
   });
 
   it('an opened issue yields its number, title, state, author and update time', () => {
-    const s = accepted(parseGithubEvent(read(realDir, 'octokit_issues__opened.payload.json'), 'issues'));
+    const s = accepted(parseGithubEvent(real('octokit_issues__opened.payload.json'), 'issues'));
     assert.deepEqual(s, {
       kind: 'github',
       event: 'issues',
@@ -67,7 +74,7 @@ describe('parseGithubEvent on real webhook payloads', () => {
   });
 
   it('a closed pull request says whether it was merged', () => {
-    const s = accepted(parseGithubEvent(read(realDir, 'octokit_pull_request__closed.payload.json'), 'pull_request'));
+    const s = accepted(parseGithubEvent(real('octokit_pull_request__closed.payload.json'), 'pull_request'));
     assert.equal(s.number, 2);
     assert.equal(s.state, 'closed');
     assert.equal(s.merged, false);
@@ -75,7 +82,7 @@ describe('parseGithubEvent on real webhook payloads', () => {
   });
 
   it('a merged pull request whose body closes an issue and names a lineage yields both', () => {
-    const payload = read(realDir, 'octokit_pull_request__closed.payload.json');
+    const payload = real('octokit_pull_request__closed.payload.json');
     payload.pull_request.merged = true;
     payload.pull_request.body = 'Bound the retry loop.\n\nFixes #7\n\nProdloop-Lineage: lin-0123456789abcdef\n';
     const s = accepted(parseGithubEvent(payload, 'pull_request'));
@@ -85,13 +92,13 @@ describe('parseGithubEvent on real webhook payloads', () => {
   });
 
   it('an issue whose body carries the metadata marker yields its lineage', () => {
-    const payload = read(realDir, 'octokit_issues__opened.payload.json');
+    const payload = real('octokit_issues__opened.payload.json');
     payload.issue.body = 'p99 latency of checkout doubled.\n<!-- prodloop:lineage=lin-fedcba9876543210 generation=2 -->';
     assert.deepEqual(accepted(parseGithubEvent(payload, 'issues')).lineageRefs, ['lin-fedcba9876543210']);
   });
 
   it('a comment is read from the comment body, on the issue it belongs to', () => {
-    const payload = read(realDir, 'octokit_issue_comment__created.payload.json');
+    const payload = real('octokit_issue_comment__created.payload.json');
     payload.comment.body = 'Prodloop-Lineage: lin-00000000000000aa';
     const s = accepted(parseGithubEvent(payload, 'issue_comment'));
     assert.equal(s.event, 'issue_comment');
@@ -101,7 +108,7 @@ describe('parseGithubEvent on real webhook payloads', () => {
   });
 
   it('a pinned issue without a state is still accepted', () => {
-    const s = accepted(parseGithubEvent(read(realDir, 'octokit_issues__pinned.payload.json'), 'issues'));
+    const s = accepted(parseGithubEvent(real('octokit_issues__pinned.payload.json'), 'issues'));
     assert.equal(s.state, undefined);
   });
 
@@ -110,7 +117,7 @@ describe('parseGithubEvent on real webhook payloads', () => {
       ['octokit_push__payload.json', 'push'],
       ['octokit_workflow_run__completed.payload.json', 'workflow_run'],
     ] as const) {
-      assert.deepEqual(parseGithubEvent(read(realDir, file), eventName), {
+      assert.deepEqual(parseGithubEvent(real(file), eventName), {
         outcome: 'ignored',
         reason: `GitHub event "${eventName}" is not consumed (only issues, pull_request, issue_comment)`,
       });
@@ -118,7 +125,7 @@ describe('parseGithubEvent on real webhook payloads', () => {
   });
 
   it('a payload sent under the wrong event name is rejected, not misread', () => {
-    const result = parseGithubEvent(read(realDir, 'octokit_push__payload.json'), 'issues');
+    const result = parseGithubEvent(real('octokit_push__payload.json'), 'issues');
     assert.equal(result.outcome, 'rejected');
     assert.match(result.outcome === 'rejected' ? result.reason : '', /missing issue/);
   });

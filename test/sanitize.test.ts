@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { makeSanitizer, pseudonym, sanitize, sanitizeDeep } from '#domain/privacy/sanitize';
 import { main } from '../bin/cli.ts';
 

@@ -4,7 +4,7 @@
  * textbook ones, and a reference sample caps the evidence.
  */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { countLogE, countLogLR, levelLogE, levelLogLR, logMix, logThreshold, unitsToThreshold } from '#domain/validation/sequential';
 import { WORSE_COMPONENTS } from '#domain/validation/validate';
 import { normal, poisson, rng } from './support/random.ts';

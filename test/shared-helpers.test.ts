@@ -1,6 +1,6 @@
 /** The shared formatters, statistics and seeded generator: the outputs issue bodies, digests and benchmarks print. */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { pct, pctFixed, pctWhole, round, round3, sci, unique } from '#domain/shared/format';
 import { fnv1a } from '#domain/shared/hash';
 import { boxMuller, mulberry32, mulberry32Bits, normal } from '#domain/shared/random';

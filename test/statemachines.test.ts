@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { projectRoot } from '../lib/function.ts';
 import { type Retrier, retryDrift, retryPolicy, statesOf } from '../lib/retry-policy.ts';
 import { checkPlaceholders, checkRetries, placeholdersIn } from '../lib/workflow.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { pullAndon } from '#app/andon';
 import type { QuarantineLock } from '#domain/lineage/lineage';
 import { NotFoundError } from '#domain/shared/errors';
@@ -34,10 +34,10 @@ function lock(path: string, lineageId: string, overrides: Partial<QuarantineLock
 }
 
 let t: TestStore;
-before(async () => {
+beforeAll(async () => {
   t = await testStore();
 });
-after(() => t.client.destroy());
+afterAll(() => t.client.destroy());
 
 describe('deploys', () => {
   test('a redelivered deploy event is recorded once', async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { DynamoDbLineageStore } from '#adapters/dynamodb/store';
 import { dynamoDbClientFor } from '#adapters/dynamodb/table';
 import { ConflictError, NotFoundError } from '#domain/shared/errors';
@@ -41,10 +41,10 @@ function newId(): string {
 }
 
 let t: TestStore;
-before(async () => {
+beforeAll(async () => {
   t = await testStore();
 });
-after(() => t.client.destroy());
+afterAll(() => t.client.destroy());
 
 describe('opening lineages', () => {
   test('a first alarm opens generation 1, triaging, with an execution name and an audit event', async () => {

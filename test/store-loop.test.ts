@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { ConflictError } from '#domain/shared/errors';
 import type { DeploySignal } from '#domain/signals/signals';
 import { type TestStore, testStore } from './support/dynamodb.ts';
@@ -30,10 +30,10 @@ function deploy(id: string, minutes: number): DeploySignal {
 }
 
 let t: TestStore;
-before(async () => {
+beforeAll(async () => {
   t = await testStore();
 });
-after(() => t.client.destroy());
+afterAll(() => t.client.destroy());
 
 /** A lineage whose loop parked `token` waiting for a fix. */
 async function waiting(token = `token-${randomUUID()}`): Promise<{ id: string; token: string }> {

@@ -1,8 +1,8 @@
 /** The CloudWatch and Logs Insights adapters triage reads through, with the AWS SDK clients mocked at `send`. */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { describe, test } from 'vitest';
 import { CloudWatchAlarmDirectory, CloudWatchMetricSource, retainedPeriod, ruleAlarmNames } from '#adapters/aws/cloudwatch';
 import { LogsInsightsSource } from '#adapters/aws/logs';
 import type { MetricRef } from '#domain/signals/signals';

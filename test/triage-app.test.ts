@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import { DynamoDbHealthEvents } from '#adapters/dynamodb/health-events';
 import { OutboxIssueTracker } from '#adapters/local/outbox';
 import { makeGithub } from '#app/issues';
@@ -28,7 +28,7 @@ const now = new Date(at(195));
 const clock = { now: () => now };
 const silent = { info() {}, warn() {}, error() {} };
 const clients: { destroy(): void }[] = [];
-after(() => {
+afterAll(() => {
   for (const c of clients) c.destroy();
 });
 

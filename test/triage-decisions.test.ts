@@ -1,6 +1,6 @@
 /** Attribution and the decision gates of the triage core, and priority and tier, on evidence built in the test. */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { codePathRule } from '#domain/config/config';
 import type { Lineage, RecordedDeploy } from '#domain/lineage/lineage';
 import type { Point, TenantSeries } from '#domain/signals/series';

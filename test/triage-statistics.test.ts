@@ -1,6 +1,6 @@
 /** The shift test on series built in the test: onset, trend, weekly seasonality, error rate, tenants. */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { normalCdf, poissonUpperTail, trendShiftScan } from '#domain/shared/stats';
 import type { Point } from '#domain/signals/series';
 import type { HistoryWindow } from '#domain/triage/seasonality';

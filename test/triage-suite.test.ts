@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import { dynamoDbClientFor } from '#adapters/dynamodb/table';
 import { runScenario } from '../bin/local/run.ts';
 import { loadScenario } from '../bin/local/scenario.ts';
@@ -50,7 +50,7 @@ describe('the labeled suite', () => {
 describe('suite scenarios end to end', () => {
   const client = dynamoDbClientFor(dynamoDbLocalEndpoint());
   const outboxRoot = mkdtempSync(join(tmpdir(), 'prodloop-suite-'));
-  after(() => client.destroy());
+  afterAll(() => client.destroy());
 
   test('an outage storm across 500 tenants and two alarms files one observation, attributed outside the service', async () => {
     const r = await runScenario(byName('storm-500-tenants-external'), { client, outboxRoot });

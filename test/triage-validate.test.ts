@@ -1,6 +1,6 @@
 /** The pure cores of triage and validation, on series built in the test. */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import type { Lineage, RecordedDeploy } from '#domain/lineage/lineage';
 import { matchesAnyPath, patternsOverlap } from '#domain/shared/glob';
 import { changePoint } from '#domain/shared/stats';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import { dynamoDbClientFor } from '#adapters/dynamodb/table';
 import { runScenario } from '../bin/local/run.ts';
 import { loadScenario, type Scenario } from '../bin/local/scenario.ts';
@@ -15,7 +15,7 @@ import { dynamoDbLocalEndpoint } from './support/dynamodb.ts';
 
 const client = dynamoDbClientFor(dynamoDbLocalEndpoint());
 const outboxRoot = mkdtempSync(join(tmpdir(), 'prodloop-validate-'));
-after(() => client.destroy());
+afterAll(() => client.destroy());
 
 const bundled = (name: string): Scenario => loadScenario(join(import.meta.dirname, '..', 'scenarios', `${name}.json`));
 

@@ -4,7 +4,7 @@
  * trends, the daily cycle, low traffic and the deadline.
  */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { makeValidate, resolveSignal } from '#app/validate-fix';
 import { parseConfig } from '#domain/config/config';
 import { executionSettings } from '#domain/lineage/execution-settings';

@@ -1,8 +1,9 @@
 /**
  * `npm run bench -- --only friction`: throughput of the friction analysis on one core, on the Aider
- * chat history in the fixtures (2.3 MB, several hundred sessions): parsing, the seven detectors,
- * facets, citation checks and folding into the day's numbers, exactly what one batch of the daily map
- * and `prodloop friction` do. Every session is analysed (no step filter), the worst case.
+ * chat history of the real data (2.3 MB, several hundred sessions; read in place, test/support/real-data.ts):
+ * parsing, the seven detectors, facets, citation checks and folding into the day's numbers, exactly what
+ * one batch of the daily map and `prodloop friction` do. Every session is analysed (no step filter), the
+ * worst case.
  *
  *   npm run bench -- --only friction -- [--runs N] [--warmup N] [--json]
  *
@@ -10,15 +11,15 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { emptyPartial, summarize } from '#friction/domain/aggregate';
 import { frictionSettings } from '#friction/domain/config';
 import { analyseTranscript, foldInto } from '#friction/domain/pipeline';
+import { assertRealData, realPath } from '../../test/support/real-data.ts';
 
-const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
-const FILE = join(projectRoot, 'test', 'fixtures', 'agent-sessions', 'real', 'aider_chat-history.part1.md');
+const NAME = 'aider_chat-history.part1.md';
+assertRealData('agent-sessions');
+const FILE = realPath('agent-sessions', NAME);
 const TARGET_MS = 2000;
 
 const { values } = parseArgs({
@@ -34,7 +35,7 @@ const config = frictionSettings({ minSteps: 0 });
 
 function once() {
   const t0 = performance.now();
-  const result = analyseTranscript({ name: 'aider_chat-history.part1.md', text }, config);
+  const result = analyseTranscript({ name: NAME, text }, config);
   const partial = emptyPartial('2024-08-13');
   foldInto(partial, result);
   const summary = summarize(partial, config);
@@ -54,7 +55,7 @@ const median = times[Math.floor(times.length / 2)] as number;
 const { sessions, moments } = samples[0] as { sessions: number; moments: number };
 const mb = bytes / (1024 * 1024);
 const figures = {
-  file: 'test/fixtures/agent-sessions/real/aider_chat-history.part1.md',
+  file: `agent-sessions/${NAME} of the real data`,
   bytes,
   sessions,
   moments,

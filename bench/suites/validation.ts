@@ -6,7 +6,7 @@
  *   (b) a fixed-horizon Mann-Whitney U test at 98% confidence over 60-minute intervals (Kayenta's default judge),
  * in one run on the same series: synthetic ones with known effects (error rate ×1.5, ×2, ×5 over traffic
  * of 10 to 10,000 requests per minute, latency +20%; with and without daily seasonality and a
- * pre-existing trend), real CloudWatch series from NAB (test/fixtures/real/nab) with shifts
+ * pre-existing trend), real CloudWatch series from NAB (`nab/` of the real data, test/support/real-data.ts) with shifts
  * injected at a deploy time, and regressions that start 6 hours after the deploy (against the
  * comparison since the deploy alone and the SPRT started at the change). Method and figures:
  * docs/validation.md.
@@ -28,9 +28,9 @@ import { type Comparison, comparisons } from '#domain/validation/comparison';
 import { sinceDeployOrAnyHour } from '#domain/validation/late-start';
 import { logThreshold } from '#domain/validation/sequential';
 import { ALPHA, worseComponents } from '#domain/validation/validate';
+import { assertRealData, realDir } from '../../test/support/real-data.ts';
 
-const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
-const NAB_DIR = join(projectRoot, 'test', 'fixtures', 'real', 'nab');
+const NAB_DIR = realDir('nab');
 const MINUTE = 60_000;
 const HORIZON_MINUTES = 1440;
 const TARGETS = { falseAndon: 0.01, powerX2: 0.95, ratioToSprt: 1.5, ratioToMwu: 1 / 3 } as const;
@@ -866,6 +866,7 @@ function workerMain() {
 
 async function main() {
   const opts = options();
+  assertRealData('nab');
   const started = Date.now();
   const log = (m: string) => process.stderr.write(`${m}\n`);
   const results = await measureAll(opts, jobs(opts), (m) => log(`${m}, ${((Date.now() - started) / 1000).toFixed(0)} s`));

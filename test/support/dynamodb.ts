@@ -1,6 +1,7 @@
 /**
- * A LineageStore on a fresh table of the DynamoDB Local instance `npm test` starts, one table per call,
- * so test files and tests never see each other's records.
+ * A LineageStore on a fresh table of the DynamoDB Local instance the integration and scenarios projects
+ * start (test/support/dynamodb-local.global.ts), one table per call, so test files and tests never see
+ * each other's records.
  */
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -16,7 +17,9 @@ export interface TestStore {
 export function dynamoDbLocalEndpoint(): string {
   const endpoint = process.env.PRODLOOP_DYNAMODB_ENDPOINT;
   if (!endpoint) {
-    throw new Error('PRODLOOP_DYNAMODB_ENDPOINT is not set: run through `npm test`, which starts DynamoDB Local');
+    throw new Error(
+      'PRODLOOP_DYNAMODB_ENDPOINT is not set: a test file that uses DynamoDB Local belongs to the integration or scenarios project (vitest.config.ts), whose global setup starts it',
+    );
   }
   return endpoint;
 }
