@@ -32,30 +32,36 @@ afterAll(() => {
   for (const c of closers) c();
 });
 
+/** ingest-alarm against DynamoDB Local, recording what it parks and starts. */
+async function ingestion() {
+  const t = await testStore();
+  closers.push(() => t.client.destroy());
+  const parked: { event: unknown; reason: string }[] = [];
+  const started: string[] = [];
+  const ingest = makeIngestAlarm({
+    config: parseConfig(localDefaultConfig),
+    store: t.store,
+    clock: { now: () => new Date('2026-03-02T09:15:00Z') },
+    logger: { info() {}, warn() {}, error() {} },
+    events: { async publish() {} },
+    parking: {
+      async park(event, reason) {
+        parked.push({ event, reason });
+      },
+    },
+    workflow: {
+      async start(name) {
+        started.push(name);
+      },
+      async resume() {},
+    },
+  });
+  return { ingest, parked, started };
+}
+
 describe.skipIf(realData.skip)('an SNS delivery with several records', () => {
   test('two alarms in one delivery open two lineages; a record that is not an alarm is parked alone', async () => {
-    const t = await testStore();
-    closers.push(() => t.client.destroy());
-    const parked: { event: unknown; reason: string }[] = [];
-    const started: string[] = [];
-    const ingest = makeIngestAlarm({
-      config: parseConfig(localDefaultConfig),
-      store: t.store,
-      clock: { now: () => new Date('2026-03-02T09:15:00Z') },
-      logger: { info() {}, warn() {}, error() {} },
-      events: { async publish() {} },
-      parking: {
-        async park(event, reason) {
-          parked.push({ event, reason });
-        },
-      },
-      workflow: {
-        async start(name) {
-          started.push(name);
-        },
-        async resume() {},
-      },
-    });
+    const { ingest, parked, started } = await ingestion();
     const bad = { ...record, Sns: { ...record.Sns, Message: 'not json' } };
     const delivery = { ...real, Records: [recordFor('prod-checkout-5xx'), bad, recordFor('prod-search-latency')] };
 
@@ -73,23 +79,7 @@ describe.skipIf(realData.skip)('an SNS delivery with several records', () => {
   });
 
   test('redelivering the same two-record delivery starts nothing new', async () => {
-    const t = await testStore();
-    closers.push(() => t.client.destroy());
-    const started: string[] = [];
-    const ingest = makeIngestAlarm({
-      config: parseConfig(localDefaultConfig),
-      store: t.store,
-      clock: { now: () => new Date('2026-03-02T09:15:00Z') },
-      logger: { info() {}, warn() {}, error() {} },
-      events: { async publish() {} },
-      parking: { async park() {} },
-      workflow: {
-        async start(name) {
-          started.push(name);
-        },
-        async resume() {},
-      },
-    });
+    const { ingest, started } = await ingestion();
     const delivery = { ...real, Records: [recordFor('prod-checkout-5xx'), recordFor('prod-search-latency')] };
     await ingest(delivery);
     const again = await ingest(delivery);

@@ -1,16 +1,8 @@
 import type { HaltReason, Lineage } from '#domain/lineage/lineage';
+import type { ClaimFixResult } from '#domain/lineage/transitions';
 import type { DeploySignal } from '#domain/signals/signals';
 
-/** What a fix deploy did to a lineage's wait. */
-export type ClaimFixResult =
-  /** The loop was waiting: its task token, taken by conditional write (the lineage is validating now). */
-  | { readonly outcome: 'resume'; readonly taskToken: string }
-  /** The loop was busy (validating, halted, between waits): the deploy waits on the lineage for the next wait. */
-  | { readonly outcome: 'queued' }
-  /** Not newer than the deploy that last resumed the loop (a duplicate or an out-of-order event). */
-  | { readonly outcome: 'stale'; readonly reason: string }
-  /** The lineage is not in a loop that waits for fixes (resolved, escalated, observing, ignored). */
-  | { readonly outcome: 'not-waiting'; readonly reason: string };
+export type { ClaimFixResult };
 
 /** The loop's waits: a fix deploy claimed once, the task token parked and taken back, a human's word. */
 export interface FixWaits {
