@@ -24,6 +24,8 @@ import { recordingSfnClient } from './support/sfn.ts';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const T0 = new Date('2026-03-02T09:15:00Z');
+/** When record-deploy receives the deploys: after every one of them (prodloop refuses events stamped ahead of its clock). */
+const RECEIVED = new Date(T0.getTime() + 3 * 3_600_000);
 const config = parseConfig(localDefaultConfig);
 const realData = needRealData('deploy-events');
 
@@ -70,7 +72,7 @@ function recordDeployWith(store: TestStore['store'], deployVersions?: DeployVers
   const record = makeRecordDeploy({
     config,
     store,
-    clock: { now: () => T0 },
+    clock: { now: () => RECEIVED },
     logger: quiet,
     parking: { park: async () => assert.fail('nothing is parked') },
     workflow: new StepFunctionsWorkflow(loop.client, 'arn:aws:states:us-east-1:1:stateMachine:lineage'),
@@ -175,7 +177,7 @@ describe('which lineage a deploy resumes', () => {
     const record = makeRecordDeploy({
       config: parseConfig({ ...localDefaultConfig, fixDetection: 'pull-requests' }),
       store: t.store,
-      clock: { now: () => T0 },
+      clock: { now: () => RECEIVED },
       logger: quiet,
       parking: { park: async () => undefined },
       workflow: new StepFunctionsWorkflow(client, 'unused'),
@@ -200,6 +202,60 @@ describe('which lineage a deploy resumes', () => {
     assert.equal((await t.store.getLineage(second))?.status, 'awaiting-fix', 'the wait goes on');
     const retried = await record(event);
     assert.deepEqual(retried.outcome === 'recorded' && [retried.duplicate, retried.resumed], [true, [second]]);
+    assert.deepEqual(sent, [`token-${second}`]);
+  });
+});
+
+describe('a deploy stamped with a time prodloop cannot believe', () => {
+  test('a fix deploy stamped a day ahead is parked with why, and the real fix after it still resumes the loop', async () => {
+    const [, second] = await twoWaitingLineages();
+    const sent: string[] = [];
+    const parked: string[] = [];
+    const client = {
+      send: async (command: { input: Record<string, unknown> }) => {
+        sent.push(String(command.input.taskToken));
+        return {};
+      },
+    } as unknown as SFNClient;
+    const record = makeRecordDeploy({
+      config: parseConfig({ ...localDefaultConfig, fixDetection: 'pull-requests' }),
+      store: t.store,
+      clock: { now: () => RECEIVED },
+      logger: quiet,
+      parking: {
+        park: async (_event, reason) => {
+          parked.push(reason);
+        },
+      },
+      workflow: new StepFunctionsWorkflow(client, 'unused'),
+      codeHost: {
+        resolveDeploy: async (d) => ({
+          prs: [{ number: 4, title: 'Cache prices', body: 'Fixes #2' }],
+          commitMessages: [],
+          files: d.changedPaths,
+          resolvedBy: 'event',
+        }),
+        proposeRevert: async () => ({ proposed: false, reason: 'not in this test' }),
+      },
+    });
+    const ahead = new Date(RECEIVED.getTime() + 24 * 3_600_000);
+    const future = await record(
+      deployFinishedEvent({ id: 'deploy-future', service: 'checkout', changedPaths: [], prNumbers: [4], at: ahead }),
+    );
+    assert.equal(future.outcome, 'rejected');
+    assert.match(parked[0] ?? '', /ahead of prodloop's clock/);
+    assert.deepEqual(sent, [], 'the stamped deploy resumes nothing');
+
+    const real = await record(
+      deployFinishedEvent({
+        id: 'deploy-real',
+        service: 'checkout',
+        changedPaths: [],
+        prNumbers: [4],
+        at: new Date(T0.getTime() + 90 * 60_000),
+      }),
+    );
+    assert.deepEqual(real.outcome === 'recorded' && real.resumed, [second]);
     assert.deepEqual(sent, [`token-${second}`]);
   });
 });

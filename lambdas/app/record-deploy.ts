@@ -20,6 +20,7 @@ import { fixReason, referencesOf } from '#domain/lineage/loop';
 import type { DeployContents } from '#domain/signals/code-changes';
 import { parseDeployEvent } from '#domain/signals/deploy';
 import { parseHealthEvent } from '#domain/signals/health';
+import { withTrustedTime } from '#domain/signals/parsing';
 import type { DeploySignal } from '#domain/signals/signals';
 import { rulesTouched, watchExecutionName } from '#domain/validation/deploy-watch';
 import type { CodeHost } from '#ports/code-host';
@@ -152,7 +153,7 @@ export function makeRecordDeploy(deps: RecordDeployDeps) {
 
   return async (event: unknown): Promise<RecordOutcome> => {
     if (isHealth(event)) {
-      const parsed = parseHealthEvent(event);
+      const parsed = withTrustedTime(parseHealthEvent(event), clock.now());
       if (parsed.outcome !== 'accepted') {
         if (parsed.outcome === 'rejected') await parking.park(event, parsed.reason, 'record-deploy');
         logger.warn(`health event ${parsed.outcome}`, { reason: parsed.reason });
@@ -161,7 +162,7 @@ export function makeRecordDeploy(deps: RecordDeployDeps) {
       await store.recordHealthEvent(parsed.signal);
       return { outcome: 'health-recorded', eventArn: parsed.signal.eventArn };
     }
-    const parsed = parseDeployEvent(event);
+    const parsed = withTrustedTime(parseDeployEvent(event), clock.now());
     if (parsed.outcome === 'rejected') {
       logger.warn('deploy event rejected and parked', { reason: parsed.reason });
       await parking.park(event, parsed.reason, 'record-deploy');

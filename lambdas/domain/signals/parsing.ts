@@ -43,3 +43,28 @@ export function rejected(reason: string): ParseResult<never> {
 export function ignored(reason: string): ParseResult<never> {
   return { outcome: 'ignored', reason };
 }
+
+/** How far ahead of prodloop's clock an event may say it happened: the clock skew allowed between a sender and AWS. */
+export const MAX_AHEAD_MS = 5 * 60_000;
+/** How long ago an event may say it happened: a year (EventBridge keeps an archive for replays, not older). */
+export const MAX_BEHIND_MS = 366 * 86_400_000;
+
+/**
+ * Why an event's time cannot be believed, against prodloop's own clock, or undefined when it can.
+ * One event's clock is never trusted alone: a deploy stamped years ahead would otherwise be "newer"
+ * than every real fix after it.
+ */
+export function untrustedTime(at: string, now: Date): string | undefined {
+  const t = Date.parse(at);
+  if (t - now.getTime() > MAX_AHEAD_MS)
+    return `its time ${at} is more than ${MAX_AHEAD_MS / 60_000} minutes ahead of prodloop's clock (${now.toISOString()})`;
+  if (now.getTime() - t > MAX_BEHIND_MS) return `its time ${at} is more than a year before prodloop's clock (${now.toISOString()})`;
+  return undefined;
+}
+
+/** The parse result, rejected when the signal's time cannot be believed against `now` (see untrustedTime). */
+export function withTrustedTime<T extends { readonly at: string }>(result: ParseResult<T>, now: Date): ParseResult<T> {
+  if (result.outcome !== 'accepted') return result;
+  const why = untrustedTime(result.signal.at, now);
+  return why ? rejected(`not believed: ${why}`) : result;
+}
