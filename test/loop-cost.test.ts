@@ -5,6 +5,7 @@
  * lineage ASL turns into a budget escalation). Step Functions is answered at the SDK boundary.
  */
 import assert from 'node:assert/strict';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import { StepFunctionsLoop } from '#adapters/aws/sfn-loop';
 import { makeRecordCost } from '#app/record-cost';
@@ -106,6 +107,39 @@ describe('Cost Reported', () => {
       ],
     );
     assert.equal(w.sent.length, 0, 'the budget is not spent: the loop keeps waiting');
+  });
+
+  test('when SendTaskFailure is throttled once, the retried delivery still stops the loop: the token is not lost', async () => {
+    const id = await waitingLineage(10, 43);
+    const sent: string[] = [];
+    let throttled = false;
+    const client = {
+      send: async (command: { input: Record<string, unknown> }) => {
+        if (!throttled) {
+          throttled = true;
+          throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+        }
+        sent.push(String(command.input.taskToken));
+        return {};
+      },
+    } as unknown as SFNClient;
+    const record = makeRecordCost({
+      config: parseConfig(localDefaultConfig),
+      store: t.store,
+      clock: { now: () => T0 },
+      logger: quiet,
+      workflow: new StepFunctionsLoop(client, 'arn:aws:states:us-east-1:1:stateMachine:lineage'),
+      parking: { park: async () => assert.fail('nothing is parked') },
+    });
+    const event = costReportedEvent({ lineageId: id, amountUsd: 12, costId: 'agent-throttled', at: T0 });
+    await assert.rejects(record(event), /Rate exceeded/);
+    assert.equal((await t.store.getLineage(id))?.taskToken, `token-${id}`, 'the token stays parked until Step Functions accepts');
+    const retried = await record(event);
+    assert.ok(retried.outcome === 'charged' && !retried.applied && retried.budgetSpent && retried.halted);
+    assert.deepEqual(sent, [`token-${id}`]);
+    const lineage = await t.store.getLineage(id);
+    assert.equal(lineage?.status, 'halted');
+    assert.equal(lineage?.taskToken, undefined);
   });
 
   test('a cost that spends the budget stops the waiting loop at once: its wait fails with prodloop.BudgetSpent', async () => {

@@ -15,6 +15,7 @@ import type { Locks } from '#ports/locks';
 import type { OnceKeys } from '#ports/once-keys';
 import type { FixWaits } from '#ports/waits';
 import type { Workflow } from '#ports/workflow';
+import { haltParkedLoop } from './halt.ts';
 
 export interface AndonRequest {
   readonly deploy: DeploySignal;
@@ -58,10 +59,7 @@ export async function pullAndon(deps: AndonDeps, request: AndonRequest): Promise
     if (held.length === 0) continue;
     const detail = { deployId: request.deploy.deployId, paths: held.map((l) => l.path), by: request.by };
     if (lineage.status === 'awaiting-fix') {
-      const token = await store.takeFixToken(lineage.lineageId, 'andon', at, detail);
-      if (token) {
-        if (!workflow.fail) throw new Error('this workflow adapter cannot fail a parked task; a halted loop would hang');
-        await workflow.fail(token, HALTED_ERROR, JSON.stringify({ reason: 'andon', ...detail }));
+      if (await haltParkedLoop({ store, workflow }, { lineageId: lineage.lineageId, reason: 'andon', error: HALTED_ERROR, at, detail })) {
         halted.push(lineage.lineageId);
         continue;
       }

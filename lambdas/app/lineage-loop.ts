@@ -18,6 +18,7 @@ import type { OnceKeys } from '#ports/once-keys';
 import type { FixWaits } from '#ports/waits';
 import type { Workflow } from '#ports/workflow';
 import { pullAndon } from './andon.ts';
+import { haltParkedLoop } from './halt.ts';
 
 const loopCounters = z.object({ evaluations: z.number().int().min(0), recoveredStreak: z.number().int().min(0) }).passthrough();
 
@@ -60,11 +61,6 @@ export function makeLineage(deps: LineageDeps) {
   const { config, store, events, clock, logger, workflow } = deps;
   const workflowFor = deps.workflowFor ?? (() => workflow);
 
-  const fail = async (token: string, error: string, cause: Record<string, unknown>) => {
-    if (!workflow.fail) throw new Error('this workflow adapter cannot fail a parked task');
-    await workflow.fail(token, error, JSON.stringify(cause));
-  };
-
   return async (event: unknown): Promise<Record<string, unknown>> => {
     const input = lineageInput.parse(event);
     const at = clock.now().toISOString();
@@ -80,9 +76,8 @@ export function makeLineage(deps: LineageDeps) {
         // Parked first, checked second: an andon or a cost report racing with this wait sees the token, or this sees them.
         const stop = stopReason(lineage, await store.listLocks());
         if (stop) {
-          const token = await store.takeFixToken(lineage.lineageId, stop.reason, at, stop.detail);
-          if (token)
-            await fail(token, stop.reason === 'andon' ? HALTED_ERROR : BUDGET_SPENT_ERROR, { reason: stop.reason, ...stop.detail });
+          const error = stop.reason === 'andon' ? HALTED_ERROR : BUDGET_SPENT_ERROR;
+          await haltParkedLoop({ store, workflow }, { lineageId: lineage.lineageId, reason: stop.reason, error, at, detail: stop.detail });
           logger.warn('loop halted before waiting for a fix', { lineageId: lineage.lineageId, reason: stop.reason });
           return { status: 'halted', reason: stop.reason };
         }

@@ -13,6 +13,7 @@ import type { Budgets } from '#ports/budgets';
 import type { Deps } from '#ports/deps';
 import type { Lineages } from '#ports/lineages';
 import type { FixWaits } from '#ports/waits';
+import { haltParkedLoop } from './halt.ts';
 
 export type CostOutcome =
   | {
@@ -86,12 +87,10 @@ export function makeRecordCost(
     let halted = false;
     if (result.budgetSpent && result.lineage.status === 'awaiting-fix') {
       const detail = { costUsd: result.lineage.costUsd, budgetUsd: result.lineage.budgetUsd, costId: report.costId };
-      const token = await store.takeFixToken(lineage.lineageId, 'budget-spent', at, detail);
-      if (token) {
-        if (!workflow.fail) throw new Error('this workflow adapter cannot fail a parked task');
-        await workflow.fail(token, BUDGET_SPENT_ERROR, JSON.stringify({ reason: 'budget-spent', ...detail }));
-        halted = true;
-      }
+      halted = await haltParkedLoop(
+        { store, workflow },
+        { lineageId: lineage.lineageId, reason: 'budget-spent', error: BUDGET_SPENT_ERROR, at, detail },
+      );
     }
     logger.info('cost charged', { lineageId: lineage.lineageId, amountUsd: report.amountUsd, applied: result.applied, halted });
     return {
