@@ -1,16 +1,16 @@
 /** Normalized signals: what ingestion makes of any incoming event. zod schemas are the contract. */
 import * as z from 'zod';
 
-/** Years no AWS or CI event carries: a time outside them is a broken clock or a forged event. */
+export const isoDate = z.string().datetime({ offset: true });
+
+/** Years no AWS or CI event carries: an event's time outside them is a broken clock or a forged event. */
 const EARLIEST = Date.UTC(2000, 0, 1);
 const LATEST = Date.UTC(2100, 0, 1);
-export const isoDate = z
-  .string()
-  .datetime({ offset: true })
-  .refine((s) => {
-    const t = Date.parse(s);
-    return t >= EARLIEST && t < LATEST;
-  }, 'must be a time between the years 2000 and 2099');
+/** When an incoming event says something happened (not prodloop's own instants, which may be the epoch for "none"). */
+export const eventTime = isoDate.refine((s) => {
+  const t = Date.parse(s);
+  return t >= EARLIEST && t < LATEST;
+}, 'must be a time between the years 2000 and 2099');
 
 /** Control characters (NUL and the other C0 and C1 controls), which no AWS name or identifier contains. */
 function hasControl(s: string): boolean {
@@ -71,7 +71,7 @@ export const alarmSignal = z.object({
   previousState: alarmState.optional(),
   reason: z.string().default(''),
   /** When the state changed (the event's time), ISO 8601. */
-  at: isoDate,
+  at: eventTime,
   variant: alarmVariant,
   metrics: z.array(metricRef).default([]),
   /** Composite alarms: the alarms named in the rule, and those whose state triggered it. */
@@ -105,7 +105,7 @@ export const deploySignal = z.object({
   service: awsName(256),
   environment: z.string().optional(),
   status: deployStatus,
-  at: isoDate,
+  at: eventTime,
   commitSha: z.string().optional(),
   previousSha: z.string().optional(),
   prNumbers: z.array(z.number().int().positive()).default([]),
@@ -136,7 +136,7 @@ export const githubSignal = z.object({
   /** Issue numbers the body closes (closing keywords). */
   closes: z.array(z.number().int().positive()).default([]),
   author: z.string().optional(),
-  at: isoDate,
+  at: eventTime,
 });
 export type GithubSignal = z.infer<typeof githubSignal>;
 
@@ -147,7 +147,7 @@ export const healthSignal = z.object({
   category: z.string().optional(),
   region: z.string().optional(),
   status: z.string().optional(),
-  at: isoDate,
+  at: eventTime,
   eventArn: z.string(),
 });
 export type HealthSignal = z.infer<typeof healthSignal>;
