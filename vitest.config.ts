@@ -23,6 +23,7 @@ const integration = [
   'test/store-loop.test.ts',
   'test/triage-app.test.ts',
   'test/sns-records.test.ts',
+  'test/issue-filing.test.ts',
 ];
 const scenarios = [
   'test/alarm-storm.test.ts',

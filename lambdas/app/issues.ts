@@ -13,6 +13,8 @@ import { renderRevertBody, revertTitle, signalJudgement } from '#domain/validati
 import type { AuditLog } from '#ports/audit';
 import type { Deps } from '#ports/deps';
 import type { Lineages } from '#ports/lineages';
+import type { OnceKeys } from '#ports/once-keys';
+import { type FileOnceDeps, fileOnce } from './file-once.ts';
 
 const proposeRevertInput = z.object({
   action: z.literal('propose-revert'),
@@ -37,9 +39,14 @@ export const githubInput = z.discriminatedUnion('action', [
 ]);
 
 export function makeGithub(
-  deps: Pick<Deps, 'config' | 'tracker' | 'events' | 'clock' | 'logger' | 'codeHost'> & { readonly store: Lineages & AuditLog },
+  deps: Pick<Deps, 'config' | 'tracker' | 'events' | 'clock' | 'logger' | 'codeHost'> & {
+    readonly store: Lineages & AuditLog & OnceKeys;
+    /** Waits while another invocation files the same issue (injected so tests do not sleep). */
+    readonly sleep?: (ms: number) => Promise<void>;
+  },
 ) {
   const { config, store, tracker, events, clock, logger, codeHost } = deps;
+  const once = { store, tracker, clock, ...(deps.sleep ? { sleep: deps.sleep } : {}) };
 
   async function proposeRevert(input: z.infer<typeof proposeRevertInput>): Promise<RevertResult> {
     if (!codeHost) return { proposed: false, reason: 'no code host is configured to open pull requests' };
@@ -103,8 +110,10 @@ export function makeGithub(
         // Beyond the daily cap the observation is a comment on the day's digest; otherwise the lineage's own issue,
         // listing the alarms of the same problem that triage folded into it.
         const issue = input.decision.digest
-          ? await fileInDigest({ config, tracker }, lineage, input.decision)
-          : await tracker.fileIssue(
+          ? await fileInDigest({ config, tracker, once }, lineage, input.decision)
+          : await fileOnce(
+              once,
+              `${lineage.lineageId}#${lineage.generation}`,
               renderIssue({ lineage, decision: input.decision, config, related: await foldedInto(store, lineage.lineageId) }),
             );
         await store.recordIssue(lineage.lineageId, issue, at);
@@ -175,8 +184,13 @@ async function foldedInto(store: Lineages & AuditLog, lineageId: string): Promis
 }
 
 /** An observation beyond the daily cap: one comment on the day's digest observation (filed once, found by its marker). */
-async function fileInDigest(deps: Pick<Deps, 'config' | 'tracker'>, lineage: Lineage, d: Decision): Promise<IssueRef> {
-  const digest = await deps.tracker.fileIssue(renderDigestIssue(d.digest as string, deps.config));
+async function fileInDigest(
+  deps: Pick<Deps, 'config' | 'tracker'> & { readonly once: FileOnceDeps },
+  lineage: Lineage,
+  d: Decision,
+): Promise<IssueRef> {
+  const day = d.digest as string;
+  const digest = await fileOnce(deps.once, `digest#${day}`, renderDigestIssue(day, deps.config));
   // A retried filing finds the lineage already pointing at the digest: no second comment.
   if (lineage.issue?.number !== digest.number) await deps.tracker.comment(digest, renderDigestEntry(lineage, d, deps.config));
   return digest;
