@@ -44,6 +44,8 @@ describe('lineage references in a text', () => {
   test('a marker closed right after its id, without a space, names the id without the closing dashes', () => {
     assert.deepEqual(lineageRefsIn('<!--prodloop:lineage=lin-4444444444444444-->'), ['lin-4444444444444444']);
     assert.deepEqual(lineageRefsIn('<!--prodloop:lineage=lin-a--->'), ['lin-a-']);
+    // A closing later on lets the dashes belong to the id, as the pattern this scan replaced read it.
+    assert.deepEqual(lineageRefsIn('<!--prodloop:lineage=lin-x-->-->'), ['lin-x--']);
   });
 
   test('another comment before a marker does not hide it', () => {
@@ -56,7 +58,7 @@ describe('lineage references in a text', () => {
       fc.property(markerText, (body) => {
         assert.deepEqual(lineageRefsIn(body), referenceMarkers(body));
       }),
-      { numRuns: 20_000 },
+      { numRuns: 20_000, seed: 20261206 },
     );
   });
 

@@ -145,12 +145,14 @@ export function lineageRefsIn(body: string): string[] {
       from = open + 4;
       continue;
     }
-    // An id may end in `--` that is the start of the closing `-->` itself (`lin-4f2a-->`).
     const idEnd = MARKER_START.lastIndex;
     const idStart = idEnd - m[1].length;
-    const close = body.indexOf('-->', Math.max(idStart + 'lin-x'.length, idEnd - 2));
+    const after = body.indexOf('-->', idEnd);
+    // With no closing after the id, the id's last two dashes may open the closing itself (`lin-4f2a-->`).
+    const inside = after < 0 && idEnd - 2 >= idStart + 'lin-x'.length && body.startsWith('-->', idEnd - 2) ? idEnd - 2 : -1;
+    const close = after >= 0 ? after : inside;
     if (close < 0) break;
-    refs.push(close < idEnd ? body.slice(idStart, close) : m[1]);
+    refs.push(close === inside ? body.slice(idStart, close) : m[1]);
     from = close + 3;
   }
   return [...new Set(refs)];
