@@ -209,6 +209,29 @@ test('closing again after the close failed neither comments twice nor fails', as
   assert.equal(server.issues[0]?.comments.length, 1);
 });
 
+test('a comment GitHub created but answered with a 502 is not made twice when the call is retried', async () => {
+  const github = tracker();
+  const issue = await github.fileIssue(draft('lin-lost-ack'));
+  server.failNext(1, 502, {}, { method: 'POST', path: /\/comments$/, afterHandling: true });
+  await github.comment(issue, 'Iteration 2: unchanged.');
+  assert.deepEqual(
+    server.issues[0]?.comments.map((c) => c.body),
+    ['Iteration 2: unchanged.'],
+  );
+});
+
+test('a delivery retried after its comment landed does not comment again', async () => {
+  const github = tracker();
+  const issue = await github.fileIssue(draft('lin-redelivered'));
+  await github.comment(issue, 'Iteration 1: unchanged.');
+  await github.comment(issue, 'Iteration 1: unchanged.');
+  await github.comment(issue, 'Iteration 2: unchanged.');
+  assert.deepEqual(
+    server.issues[0]?.comments.map((c) => c.body),
+    ['Iteration 1: unchanged.', 'Iteration 2: unchanged.'],
+  );
+});
+
 test('a comment lands on the issue', async () => {
   const github = tracker();
   const issue = await github.fileIssue(draft('lin-comment'));

@@ -67,17 +67,29 @@ export class GitHubIssueTracker implements IssueTracker {
     }
   }
 
+  /**
+   * Comments once: a comment with the same text already on the issue is the one a retried delivery,
+   * or a create GitHub handled but answered with a 5xx or a reset, already made. Octokit does not
+   * retry the create itself; every new attempt looks for the comment first.
+   */
   async comment(issue: IssueRef, body: string): Promise<void> {
     const number = this.#number(issue);
-    try {
-      await this.#octokit.rest.issues.createComment({
-        owner: this.#owner,
-        repo: this.#repo,
-        issue_number: number,
-        body,
-      });
-    } catch (error) {
-      throw this.#error(error, `commenting on issue #${number}`);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (await this.#hasComment(number, body)) return;
+        await this.#octokit.rest.issues.createComment({
+          owner: this.#owner,
+          repo: this.#repo,
+          issue_number: number,
+          body,
+          request: { retries: 0 },
+        });
+        return;
+      } catch (error) {
+        const mapped = this.#error(error, `commenting on issue #${number}`);
+        if (!(mapped instanceof TransientError) || attempt >= this.#fileAttempts) throw mapped;
+        await sleep(this.#retryDelayMs * attempt ** 2);
+      }
     }
   }
 
@@ -166,7 +178,7 @@ export class GitHubIssueTracker implements IssueTracker {
       per_page: 100,
     });
     for await (const page of pages) {
-      if (page.data.some((c) => c.body === body)) return true;
+      if (page.data.some((c) => c.body !== undefined && sameText(c.body, body))) return true;
     }
     return false;
   }
@@ -187,6 +199,12 @@ export class GitHubIssueTracker implements IssueTracker {
 
 function withProdloopLabel(labels: readonly string[]): string[] {
   return [...new Set([PRODLOOP_LABEL, ...labels])];
+}
+
+/** GitHub may hand a body back with CRLF line ends or trimmed: the same comment all the same. */
+function sameText(a: string, b: string): boolean {
+  const plain = (s: string) => s.replace(/\r\n/g, '\n').trim();
+  return plain(a) === plain(b);
 }
 
 function sleep(ms: number): Promise<void> {
