@@ -15,6 +15,7 @@ import {
   parkForHuman,
   queueFixInStatuses,
   recordMeasured,
+  releaseHaltToken,
   releaseHuman,
   resetBudget,
   type Transition,
@@ -265,13 +266,23 @@ describe('halts and hand-overs', () => {
     assert.deepEqual(accepted(takeFixToken(inStatus('awaiting-fix', { taskToken: 'tok' }), 'andon', AT, { paths: ['services/**'] })), {
       result: 'tok',
       change: {
-        set: { status: 'halted', haltReason: 'andon', updatedAt: AT },
+        set: { status: 'halted', haltReason: 'andon', haltToken: 'tok', updatedAt: AT },
         clear: ['taskToken'],
         audit: { at: AT, actor: 'prodloop', action: 'loop-halted', detail: { reason: 'andon', paths: ['services/**'] } },
       },
     });
     assert.deepEqual(takeFixToken(inStatus('awaiting-fix'), 'andon', AT), { result: undefined });
     assert.deepEqual(takeFixToken(inStatus('validating', { taskToken: 'tok' }), 'andon', AT), { result: undefined });
+  });
+
+  test('the kept halt token is forgotten only by the caller holding that token', () => {
+    const halted = inStatus('halted', { haltToken: 'tok' });
+    assert.deepEqual(accepted(releaseHaltToken(halted, 'tok', AT)), {
+      result: true,
+      change: { set: { updatedAt: AT }, clear: ['haltToken'] },
+    });
+    assert.deepEqual(releaseHaltToken(halted, 'other', AT), { result: false });
+    assert.deepEqual(releaseHaltToken(inStatus('halted'), 'tok', AT), { result: false });
   });
 
   test('a loop may wait for a human from any in-flight status, and from nothing else', () => {

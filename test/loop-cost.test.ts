@@ -133,13 +133,15 @@ describe('Cost Reported', () => {
     });
     const event = costReportedEvent({ lineageId: id, amountUsd: 12, costId: 'agent-throttled', at: T0 });
     await assert.rejects(record(event), /Rate exceeded/);
-    assert.equal((await t.store.getLineage(id))?.taskToken, `token-${id}`, 'the token stays parked until Step Functions accepts');
+    assert.equal((await t.store.getLineage(id))?.haltToken, `token-${id}`, 'the token is kept until Step Functions accepts');
     const retried = await record(event);
     assert.ok(retried.outcome === 'charged' && !retried.applied && retried.budgetSpent && retried.halted);
     assert.deepEqual(sent, [`token-${id}`]);
     const lineage = await t.store.getLineage(id);
     assert.equal(lineage?.status, 'halted');
     assert.equal(lineage?.taskToken, undefined);
+    assert.equal(lineage?.haltToken, undefined, 'forgotten once Step Functions accepted');
+    assert.equal((await t.store.auditTrail(id)).filter((e) => e.action === 'loop-halted').length, 1);
   });
 
   test('a cost that spends the budget stops the waiting loop at once: its wait fails with prodloop.BudgetSpent', async () => {

@@ -54,11 +54,11 @@ export async function pullAndon(deps: AndonDeps, request: AndonRequest): Promise
   const halted: string[] = [];
   for (const lineage of await store.listLineages()) {
     if (lineage.lineageId === request.lineageId) continue;
-    if (lineage.status !== 'awaiting-fix' && lineage.status !== 'validating') continue;
+    if (lineage.status !== 'awaiting-fix' && lineage.status !== 'validating' && !lineage.haltToken) continue;
     const held = locksOn(lineage, locks);
     if (held.length === 0) continue;
     const detail = { deployId: request.deploy.deployId, paths: held.map((l) => l.path), by: request.by };
-    if (lineage.status === 'awaiting-fix') {
+    if (lineage.status === 'awaiting-fix' || lineage.haltToken) {
       if (await haltParkedLoop({ store, workflow }, { lineageId: lineage.lineageId, reason: 'andon', error: HALTED_ERROR, at, detail })) {
         halted.push(lineage.lineageId);
         continue;

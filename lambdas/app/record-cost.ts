@@ -85,7 +85,7 @@ export function makeRecordCost(
       });
     }
     let halted = false;
-    if (result.budgetSpent && result.lineage.status === 'awaiting-fix') {
+    if (result.budgetSpent && (result.lineage.status === 'awaiting-fix' || result.lineage.haltToken)) {
       const detail = { costUsd: result.lineage.costUsd, budgetUsd: result.lineage.budgetUsd, costId: report.costId };
       halted = await haltParkedLoop(
         { store, workflow },

@@ -21,8 +21,13 @@ export interface FixWaits {
    * the caller resumes its own token with it), or parks the token and moves the lineage to awaiting-fix.
    */
   parkForFix(lineageId: string, taskToken: string, at: string): Promise<{ lineage: Lineage; queued?: DeploySignal }>;
-  /** Takes back the parked fix-wait token to stop the loop; the lineage is halted for `reason`. Undefined when none is parked. */
+  /**
+   * Takes back the parked fix-wait token to stop the loop; the lineage is halted for `reason` and the
+   * token kept as its halt token until `releaseHaltToken`. Undefined when none is parked.
+   */
   takeFixToken(lineageId: string, reason: HaltReason, at: string, detail?: Record<string, unknown>): Promise<string | undefined>;
+  /** Forgets the halt token once Step Functions accepted the failure of its task; false when the lineage holds another. */
+  releaseHaltToken(lineageId: string, token: string, at: string): Promise<boolean>;
   /** Parks the token of a loop that waits for a human; the lineage is halted for `reason`. */
   parkForHuman(lineageId: string, taskToken: string, reason: HaltReason, at: string): Promise<Lineage>;
   /**

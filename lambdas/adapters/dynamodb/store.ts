@@ -318,6 +318,10 @@ export class DynamoDbLineageStore implements LineageStore {
     return this.rewrite(lineageId, (current) => rules.takeFixToken(current, reason, at, detail));
   }
 
+  async releaseHaltToken(lineageId: string, token: string, at: string): Promise<boolean> {
+    return this.rewrite(lineageId, (current) => rules.releaseHaltToken(current, token, at));
+  }
+
   async parkForHuman(lineageId: string, taskToken: string, reason: HaltReason, at: string): Promise<Lineage> {
     await this.rewrite(lineageId, (current) => rules.parkForHuman(current, taskToken, reason, at));
     return this.requireLineage(lineageId);

@@ -58,6 +58,11 @@ export const lineage = z.object({
   budgetUsd: z.number().positive(),
   /** Task token of the execution waiting for a fix deploy, while awaiting-fix. */
   taskToken: z.string().optional(),
+  /**
+   * A fix-wait token taken back to stop the loop, kept until Step Functions accepted the failure of
+   * its task: a stop interrupted between the two is finished by the next caller with this token.
+   */
+  haltToken: z.string().optional(),
   executionName: z.string().optional(),
   /** The execution whose start was confirmed: later alarms of a storm call no StartExecution. */
   startedExecution: z.string().optional(),

@@ -283,11 +283,17 @@ export function takeFixToken(
   return {
     result: current.taskToken,
     change: {
-      set: { status: 'halted', haltReason: reason, updatedAt: at },
+      set: { status: 'halted', haltReason: reason, haltToken: current.taskToken, updatedAt: at },
       clear: ['taskToken'],
       audit: { at, actor: 'prodloop', action: 'loop-halted', detail: { reason, ...detail } },
     },
   };
+}
+
+/** Forgets the kept halt token once Step Functions accepted the failure of its task; false when it was another token, or none. */
+export function releaseHaltToken(current: Lineage, token: string, at: string): Transition<boolean> {
+  if (current.haltToken !== token) return { result: false };
+  return { result: true, change: { set: { updatedAt: at }, clear: ['haltToken'] } };
 }
 
 /** Parks the token of a loop that waits for a human; the lineage is halted for `reason`. */
