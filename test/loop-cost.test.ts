@@ -109,6 +109,38 @@ describe('Cost Reported', () => {
     assert.equal(w.sent.length, 0, 'the budget is not spent: the loop keeps waiting');
   });
 
+  test('a crash right after the charge loses neither the cost nor its audit event: the retry finds both written once', async () => {
+    const id = await waitingLineage(50, 44);
+    const { client } = recordingSfnClient();
+    let crash = true;
+    // The store as deployed, except that the first audit append written on its own dies, as a function would.
+    const store = new Proxy(t.store, {
+      get(target, name, receiver) {
+        if (name === 'appendAudit' && crash) {
+          return async () => {
+            crash = false;
+            throw new Error('the function ran out of time');
+          };
+        }
+        const value = Reflect.get(target, name, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const record = makeRecordCost({
+      config: parseConfig(localDefaultConfig),
+      store,
+      clock: { now: () => T0 },
+      logger: quiet,
+      workflow: new StepFunctionsLoop(client, 'arn:aws:states:us-east-1:1:stateMachine:lineage'),
+      parking: { park: async () => assert.fail('nothing is parked') },
+    });
+    const event = costReportedEvent({ lineageId: id, amountUsd: 2, costId: 'agent-crash', at: T0 });
+    await record(event).catch(() => undefined);
+    await record(event);
+    assert.equal((await t.store.getLineage(id))?.reportedCostUsd, 2);
+    assert.equal((await t.store.auditTrail(id)).filter((e) => e.action === 'cost-reported' && e.detail.costId === 'agent-crash').length, 1);
+  });
+
   test('when SendTaskFailure is throttled once, the retried delivery still stops the loop: the token is not lost', async () => {
     const id = await waitingLineage(10, 43);
     const sent: string[] = [];

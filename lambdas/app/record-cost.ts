@@ -65,25 +65,22 @@ export function makeRecordCost(
         at,
         chargeId: `cost:${report.costId}`,
         category: 'reported',
+        // In the charge's own transaction: a retry after a crash finds both written, or neither.
+        audit: {
+          lineageId: lineage.lineageId,
+          at,
+          actor: report.source,
+          action: 'cost-reported',
+          detail: {
+            amountUsd: report.amountUsd,
+            costId: report.costId,
+            spentAt: report.at,
+            ...(report.description ? { description: report.description } : {}),
+          },
+        },
       },
       { iterationCap: config.iterationCap },
     );
-    if (result.applied) {
-      await store.appendAudit({
-        lineageId: lineage.lineageId,
-        at,
-        actor: report.source,
-        action: 'cost-reported',
-        detail: {
-          amountUsd: report.amountUsd,
-          costId: report.costId,
-          spentAt: report.at,
-          ...(report.description ? { description: report.description } : {}),
-          costUsd: result.lineage.costUsd,
-          budgetUsd: result.lineage.budgetUsd,
-        },
-      });
-    }
     let halted = false;
     if (result.budgetSpent && (result.lineage.status === 'awaiting-fix' || result.lineage.haltToken)) {
       const detail = { costUsd: result.lineage.costUsd, budgetUsd: result.lineage.budgetUsd, costId: report.costId };

@@ -1,4 +1,4 @@
-import type { Lineage } from '#domain/lineage/lineage';
+import type { AuditEvent, Lineage } from '#domain/lineage/lineage';
 
 export interface ChargeInput {
   readonly lineageId: string;
@@ -11,6 +11,8 @@ export interface ChargeInput {
   readonly chargeId: string;
   /** Also added to the lineage's share of that kind: reported by CI or an agent, or prodloop's own estimate. */
   readonly category?: 'attempt' | 'reported' | 'prodloop';
+  /** Written in the same transaction as the charge: a charge applied is never without its audit event. */
+  readonly audit?: AuditEvent;
 }
 
 export interface ChargeResult {

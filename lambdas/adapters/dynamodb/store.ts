@@ -279,6 +279,7 @@ export class DynamoDbLineageStore implements LineageStore {
             ...expr.attributes(),
           },
         },
+        ...(input.audit ? [this.auditPut(input.audit)] : []),
       ]);
     } catch (error) {
       if (conditionFailure(error, 1)) throw new NotFoundError(`no lineage ${input.lineageId}`, { cause: error });
