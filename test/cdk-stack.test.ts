@@ -10,9 +10,9 @@ import { parseConfig } from '#domain/config/config';
 import { ConfigError } from '#domain/shared/errors';
 import { configFromContext, MAX_CONFIG_BYTES, validateConfig } from '../lib/config.ts';
 import { ENV, type FunctionName, projectRoot } from '../lib/function.ts';
-import { placeholdersIn } from '../lib/lineage-loop.ts';
 import { ProdloopStack } from '../lib/prodloop-stack.ts';
 import { alarmPattern } from '../lib/signal-ingest.ts';
+import { placeholdersIn } from '../lib/workflow.ts';
 import { type Cfn, cdkJsonContext, synthStack } from './support/synth.ts';
 
 const { stack, template } = synthStack();
