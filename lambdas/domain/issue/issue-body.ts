@@ -15,7 +15,9 @@ import {
 import { makeSanitizer } from '#domain/privacy/sanitize';
 import { pct, sci, unique } from '#domain/shared/format';
 import { isoDate, type MetricRef } from '#domain/signals/signals';
+import { capped, cell, code, inline, MAX_LIST_ITEMS, oneLine, truncate } from './markdown.ts';
 import type { IssueDraft } from './messages.ts';
+import { clock, minutes, num, ratio, shortSha, utc } from './words.ts';
 
 /** Every issue prodloop files carries this label: it is how the tracker lists them to find a lineage's marker. */
 export const PRODLOOP_LABEL = 'prodloop';
@@ -29,7 +31,6 @@ export const LINEAGE_TRAILER = 'Prodloop-Lineage';
 /** GitHub refuses issue bodies over 65,536 characters; stay clear of it. */
 const MAX_BODY_CHARS = 60_000;
 const MAX_TITLE_CHARS = 200;
-const MAX_LIST_ITEMS = 25;
 
 export const issueMetadata = z.object({
   lineageId: z.string().min(1),
@@ -686,88 +687,4 @@ function describeMetric(m: MetricRef): string {
     m.periodSeconds ? `${m.periodSeconds}s` : undefined,
   ];
   return `${code(parts.filter(Boolean).join(' '))}${dims.length > 0 ? ` (${code(dims.join(', '))})` : ''}`;
-}
-
-/** A number with about three significant digits, without exponent noise for ordinary values. */
-export function num(value: number): string {
-  if (!Number.isFinite(value)) return String(value);
-  if (Number.isInteger(value)) return String(value);
-  if (Math.abs(value) >= 1000) return String(Math.round(value));
-  return String(Number(value.toPrecision(3)));
-}
-
-/** A ratio as in "4.1×". */
-export function ratio(value: number): string {
-  if (!Number.isFinite(value)) return `${value}×`;
-  return Math.abs(value) >= 10 ? `${Math.round(value)}×` : `${Number(value.toFixed(value < 1 ? 2 : 1))}×`;
-}
-
-/** An ISO instant as "2024-05-01 14:02 UTC" (or without the suffix). */
-export function utc(iso: string, suffix = true): string {
-  const ms = Date.parse(iso);
-  if (Number.isNaN(ms)) return oneLine(iso);
-  const s = new Date(ms).toISOString();
-  return `${s.slice(0, 10)} ${s.slice(11, 16)}${suffix ? ' UTC' : ''}`;
-}
-
-/** An ISO instant as "14:02 UTC". */
-function clock(iso: string): string {
-  const ms = Date.parse(iso);
-  return Number.isNaN(ms) ? oneLine(iso) : `${new Date(ms).toISOString().slice(11, 16)} UTC`;
-}
-
-function minutes(value: number): string {
-  const rounded = Math.round(value);
-  if (rounded < 120) return `${rounded} min`;
-  const h = Math.floor(rounded / 60);
-  const m = rounded % 60;
-  return m === 0 ? `${h} h` : `${h} h ${m} min`;
-}
-
-function shortSha(sha: string): string {
-  return /^[0-9a-f]{40}$/i.test(sha) ? sha.slice(0, 12) : sha;
-}
-
-function capped<T>(items: readonly T[], render: (item: T) => string): string[] {
-  const shown = items.slice(0, MAX_LIST_ITEMS).map(render);
-  if (items.length > MAX_LIST_ITEMS) shown.push(`… and ${items.length - MAX_LIST_ITEMS} more`);
-  return shown;
-}
-
-function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, Math.max(max - 1, 0))}…`;
-}
-
-/**
- * Text from outside (alarm names, reasons, paths) on one line, with HTML comment delimiters broken up
- * so that nothing but prodloop's own marker can look like a marker.
- */
-function oneLine(text: string): string {
-  return (
-    text
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this removes
-      .replace(/[\u0000-\u001f\u007f]+/g, ' ')
-      .replaceAll('<!--', '<!-\u200b-')
-      .replaceAll('-->', '-\u200b->')
-      .trim()
-  );
-}
-
-/** Outside text inside Markdown prose: one line, no raw HTML. */
-function inline(text: string): string {
-  return oneLine(text).replaceAll('<', '&lt;').replaceAll('>', '&gt;');
-}
-
-/** Outside text in a table cell. */
-function cell(text: string): string {
-  return inline(text).replaceAll('|', '\\|');
-}
-
-/** Outside text as a Markdown code span, with a fence longer than any backtick run inside. */
-function code(text: string): string {
-  const clean = oneLine(text);
-  const longest = Math.max(0, ...[...clean.matchAll(/`+/g)].map((m) => m[0].length));
-  const fence = '`'.repeat(longest + 1);
-  const pad = clean.startsWith('`') || clean.endsWith('`') ? ' ' : '';
-  return `${fence}${pad}${clean}${pad}${fence}`;
 }
