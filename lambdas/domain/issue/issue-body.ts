@@ -2,79 +2,22 @@
  * The issue prodloop files for a lineage: title, Markdown body, labels, and the machine-readable
  * block at the end that lets prodloop (and anyone) recognise the issue again. Pure.
  */
-import * as z from 'zod';
 import type { ProdloopConfig } from '#domain/config/config';
-import {
-  attributionCause,
-  type Candidate,
-  type Decision,
-  decision as decisionSchema,
-  type Lineage,
-  type Verdict,
-} from '#domain/lineage/lineage';
+import type { Candidate, Decision, Lineage, Verdict } from '#domain/lineage/lineage';
 import { makeSanitizer } from '#domain/privacy/sanitize';
 import { pct, sci, unique } from '#domain/shared/format';
-import { isoDate, type MetricRef } from '#domain/signals/signals';
+import type { MetricRef } from '#domain/signals/signals';
 import { capped, cell, code, inline, MAX_LIST_ITEMS, oneLine, truncate } from './markdown.ts';
 import type { IssueDraft } from './messages.ts';
+import { type IssueMetadata, issueMetadata, LINEAGE_TRAILER, lineageMarker, metadataBlock, PRODLOOP_LABEL } from './metadata.ts';
 import { clock, minutes, num, ratio, shortSha, utc } from './words.ts';
 
-/** Every issue prodloop files carries this label: it is how the tracker lists them to find a lineage's marker. */
-export const PRODLOOP_LABEL = 'prodloop';
 /** Observations carry this label instead of the hand-off labels. */
 export const TRIAGE_LABEL = 'needs-triage';
-/** Info string of the fenced metadata block. */
-export const METADATA_FENCE = 'json prodloop-metadata';
-/** Trailer a pull request or commit can carry to name the lineage it fixes. */
-export const LINEAGE_TRAILER = 'Prodloop-Lineage';
 
 /** GitHub refuses issue bodies over 65,536 characters; stay clear of it. */
 const MAX_BODY_CHARS = 60_000;
 const MAX_TITLE_CHARS = 200;
-
-export const issueMetadata = z.object({
-  lineageId: z.string().min(1),
-  /** Where the lineage's signal came from; grows with new signal kinds. */
-  signalSource: z.enum(['cloudwatch-alarm']),
-  alarmName: z.string().min(1),
-  onset: isoDate,
-  breadth: z.number().min(0).max(1),
-  tenantsAffected: z.number().int().min(0),
-  tenantsActive: z.number().int().min(0),
-  confidence: z.number().min(0).max(1),
-  attribution: attributionCause,
-  tier: decisionSchema.shape.tier,
-  priority: decisionSchema.shape.priority,
-  kind: z.enum(['issue', 'observation']),
-  generation: z.number().int().min(1),
-  prodloopVersion: z.literal(1),
-  /** Fraction of operations failing because of the incident, when a traffic metric is configured. */
-  depth: z.number().optional(),
-  /** The numbers behind the decision (decisions of signal-driven triage). */
-  evidence: z
-    .object({
-      durationMinutes: z.number(),
-      signalToNoise: z.number(),
-      ratio: z.number(),
-      expectedModel: z.string(),
-      pAdjusted: z.number(),
-      rateOfChangePerHour: z.number().optional(),
-      excessEvents: z.number().optional(),
-      signalPaths: z.array(z.string()).optional(),
-      candidates: z.array(z.object({ cause: attributionCause, confidence: z.number(), deployId: z.string().optional() })),
-    })
-    .optional(),
-  /** The lineage this one's problem is folded into. */
-  relatedTo: z.string().optional(),
-  /** The UTC day whose digest this observation went into. */
-  digest: z.string().optional(),
-});
-export type IssueMetadata = z.infer<typeof issueMetadata>;
-
-/** The HTML comment that marks an issue as the one filed for a lineage. */
-export function lineageMarker(lineageId: string): string {
-  return `<!-- prodloop:lineage=${lineageId} -->`;
-}
 
 export interface RenderIssueInput {
   readonly lineage: Lineage;
@@ -215,22 +158,6 @@ export function renderDigestEntry(lineage: Lineage, decision: Decision, config: 
       ...capped(decision.reasons, (r) => `- ${inline(r)}`),
     ].join('\n'),
   );
-}
-
-/** Reads the metadata block of an issue body (the last one, if a human quoted another). */
-export function parseIssueMetadata(body: string): IssueMetadata | undefined {
-  const fence = /```json prodloop-metadata[ \t]*\r?\n([\s\S]*?)\r?\n```/g;
-  let last: string | undefined;
-  for (const match of body.matchAll(fence)) last = match[1];
-  if (last === undefined) return undefined;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(last);
-  } catch {
-    return undefined;
-  }
-  const result = issueMetadata.safeParse(raw);
-  return result.success ? result.data : undefined;
 }
 
 /** Comment on the issue after a fix deploy was evaluated. */
@@ -640,12 +567,6 @@ function codingAgentSection(lineage: Lineage, decision: Decision, repository: st
   if (decision.evidence.quarantinedPaths.length > 0) lines.push('- Do not change the quarantined paths.');
   lines.push('- Leave the metadata block at the end of this issue as it is: prodloop reads it.');
   return lines.join('\n');
-}
-
-function metadataBlock(metadata: IssueMetadata): string {
-  // Escaped so that text from outside (the alarm name) cannot open an HTML comment or close the fence.
-  const json = JSON.stringify(metadata, null, 2).replace(/[<>`]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return [lineageMarker(metadata.lineageId), `\`\`\`${METADATA_FENCE}`, json, '```'].join('\n');
 }
 
 /** Joins the sections and the metadata block, dropping trailing sections if the body grows past GitHub's limit. */
