@@ -3,21 +3,30 @@
  * block at the end that lets prodloop (and anyone) recognise the issue again. Pure.
  */
 import type { ProdloopConfig } from '#domain/config/config';
-import type { Candidate, Decision, Lineage } from '#domain/lineage/lineage';
+import type { Decision, Lineage } from '#domain/lineage/lineage';
 import { makeSanitizer } from '#domain/privacy/sanitize';
 import { pct, sci, unique } from '#domain/shared/format';
 import type { MetricRef } from '#domain/signals/signals';
 import { capped, cell, code, inline, MAX_LIST_ITEMS, oneLine, truncate } from './markdown.ts';
 import type { IssueDraft } from './messages.ts';
 import { type IssueMetadata, issueMetadata, LINEAGE_TRAILER, lineageMarker, metadataBlock, PRODLOOP_LABEL } from './metadata.ts';
-import { clock, minutes, num, ratio, shortSha, utc } from './words.ts';
+import {
+  attributionSentence,
+  causeWords,
+  issueSummary,
+  metricLabel,
+  observationSummary,
+  rankedCandidates,
+  renderTitle,
+  situation,
+} from './summary.ts';
+import { minutes, num, ratio, shortSha, utc } from './words.ts';
 
 /** Observations carry this label instead of the hand-off labels. */
 export const TRIAGE_LABEL = 'needs-triage';
 
 /** GitHub refuses issue bodies over 65,536 characters; stay clear of it. */
 const MAX_BODY_CHARS = 60_000;
-const MAX_TITLE_CHARS = 200;
 
 export interface RenderIssueInput {
   readonly lineage: Lineage;
@@ -159,68 +168,6 @@ export function renderDigestEntry(lineage: Lineage, decision: Decision, config: 
     ].join('\n'),
   );
 }
-
-// ---------------------------------------------------------------------------------------------
-// Title and summary
-
-function renderTitle(lineage: Lineage, decision: Decision, kind: 'issue' | 'observation'): string {
-  const { evidence } = decision;
-  const metric = metricLabel(lineage.signal.metrics);
-  const shift = evidence.ratio >= 1 ? `${ratio(evidence.ratio)} baseline` : `down to ${ratio(evidence.ratio)} baseline`;
-  const what = metric ? `${metric} ${shift}` : shift;
-  const suffix = kind === 'observation' ? ' (observation)' : '';
-  const title = `[prodloop] ${oneLine(lineage.alarmName)}: ${oneLine(what)} since ${clock(evidence.onset)}${suffix}`;
-  return title.length <= MAX_TITLE_CHARS ? title : `${title.slice(0, MAX_TITLE_CHARS - 1)}…`;
-}
-
-function issueSummary(lineage: Lineage, decision: Decision): string {
-  const lines = [
-    `${situation(lineage, decision)} ${attributionSentence(decision)}`,
-    '',
-    `prodloop files this as **${decision.priority}**, **Tier ${decision.tier}**${decision.tier === 2 ? ' (high blast radius code paths)' : ''}, with ${pct(decision.confidence)} confidence, for a coding agent to fix. It watches the signal after the fix deploy and closes this issue itself once the signal is back at baseline.`,
-  ];
-  return lines.join('\n');
-}
-
-function observationSummary(lineage: Lineage, decision: Decision): string {
-  const why = decision.reasons.length > 0 ? decision.reasons.map((r) => `- ${inline(r)}`) : ['- The evidence is below prodloop’s bar.'];
-  return [
-    `${situation(lineage, decision)} ${attributionSentence(decision)}`,
-    '',
-    `**This is an observation for a human to triage, not a code-ready issue.** prodloop does not hand it to a coding agent, because:`,
-    '',
-    ...why,
-  ].join('\n');
-}
-
-function situation(lineage: Lineage, decision: Decision): string {
-  const { evidence } = decision;
-  const metric = metricLabel(lineage.signal.metrics);
-  const subject = metric
-    ? `${code(metric)} behind alarm **${inline(lineage.alarmName)}**`
-    : `The signal behind alarm **${inline(lineage.alarmName)}**`;
-  const lead = metric ? subject.charAt(0).toUpperCase() + subject.slice(1) : subject;
-  const tenants =
-    evidence.tenantsActive > 0
-      ? `, across **${evidence.tenantsAffected} of ${evidence.tenantsActive}** active tenants (${pct(evidence.breadth)})`
-      : '';
-  return `${lead} has been at **${ratio(evidence.ratio)}** its baseline (mean ${num(evidence.current.mean)} against ${num(evidence.baseline.mean)}) since **${utc(evidence.onset)}**, for ${minutes(evidence.durationMinutes)}${tenants}.`;
-}
-
-function attributionSentence(decision: Decision): string {
-  const top = rankedCandidates(decision.evidence.candidates)[0];
-  if (!top || top.cause === 'unknown') return 'prodloop could not attribute it to a cause.';
-  const deploy = top.deployId ? ` (deploy ${code(top.deployId)})` : '';
-  return `Most likely cause: ${causeWords[top.cause]}${deploy}, ${pct(top.confidence)} confidence.`;
-}
-
-const causeWords: Record<Candidate['cause'], string> = {
-  'platform-deploy': 'a deploy of this service',
-  'dependency-change': 'a dependency change',
-  'external-dependency': 'an external dependency',
-  'user-configuration': 'tenant configuration',
-  unknown: 'unknown',
-};
 
 // ---------------------------------------------------------------------------------------------
 // Sections
@@ -546,16 +493,6 @@ function assembleBody(sections: string[], metadata: string): string {
 
 // ---------------------------------------------------------------------------------------------
 // Formatting
-
-function rankedCandidates(candidates: readonly Candidate[]): Candidate[] {
-  return [...candidates].sort((a, b) => b.confidence - a.confidence);
-}
-
-function metricLabel(metrics: readonly MetricRef[]): string | undefined {
-  const named = metrics.filter((m) => m.metricName);
-  const chosen = named.find((m) => m.returnData !== false) ?? named[0];
-  return chosen?.metricName ? oneLine(chosen.metricName) : undefined;
-}
 
 function describeMetric(m: MetricRef): string {
   if (m.expression) return `${m.id ? `${code(m.id)} = ` : ''}${code(m.expression)}`;
