@@ -3,6 +3,9 @@
  * the friction workflow (`statemachines/friction.asl.json`: a Distributed Map over the previous day's
  * transcripts, the optional model judge, the report); one alarm per friction kind on its daily rate,
  * named with a watched prefix so a crossing opens a lineage like any other signal.
+ *
+ * It stays one file over 400 lines: it is one construct, whose bucket, functions, workflow, schedule
+ * and alarms are wired to each other (grants, environment, names) in its one constructor.
  */
 import { join } from 'node:path';
 import { Annotations, ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';

@@ -46,9 +46,6 @@ export interface LineageLoopProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-// Where the placeholder helper lived before the workflow construct had its own module.
-export { placeholdersIn } from './workflow.ts';
-
 export interface LoopStateMachineProps {
   /** The functions the definition names, by function name (`deploy-watch` fills `${DeployWatchFunctionArn}`). */
   readonly functions: Readonly<Record<string, ProdloopFunction>>;

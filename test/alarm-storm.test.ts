@@ -12,7 +12,8 @@ import { makeTriage } from '#app/triage';
 import { parseConfig } from '#domain/config/config';
 import type { Deps } from '#ports/deps';
 import { alarmEvent } from '../bin/local/events.ts';
-import { loadScenario, localDefaultConfig, ReplayMetricSource, SimClock } from '../bin/local/scenario.ts';
+import { ReplayMetricSource, SimClock } from '../bin/local/replay.ts';
+import { loadScenario, localDefaultConfig } from '../bin/local/scenario.ts';
 import { LocalWorkflow } from '../bin/local/state-machine.ts';
 import { testStore } from './support/dynamodb.ts';
 

@@ -9,8 +9,8 @@ import { ConfigError } from '#domain/shared/errors';
 import { FRICTION_KINDS } from '#friction/domain/config';
 import { FRICTION_NAMESPACE, RATE_METRIC } from '#friction/domain/metrics';
 import { projectRoot } from '../lib/function.ts';
-import { placeholdersIn } from '../lib/lineage-loop.ts';
 import { alarmPattern } from '../lib/signal-ingest.ts';
+import { placeholdersIn } from '../lib/workflow.ts';
 import { acknowledgementsIn, allNagFindings, type Cfn, cdkJsonContext, synthStack, unacknowledgedNagFindings } from './support/synth.ts';
 
 const example = cdkJsonContext.prodloop as Record<string, unknown>;

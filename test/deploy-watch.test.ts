@@ -3,6 +3,9 @@
  * fixed seeds: before/after by validation's anytime-valid "worse" test against the trend-adjusted
  * level before the deploy, cohorts by the conditional binomial (counts, rates) and log-difference
  * (levels) mixtures, in the direction that is worse for each signal.
+ *
+ * It stays one file over 400 lines: its cases share the simulated series (fixed seeds) and the
+ * watched signal built at the top.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'vitest';

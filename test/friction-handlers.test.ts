@@ -3,6 +3,9 @@
  * Bedrock mocked at the SDK client boundary. The Distributed Map itself (listing the day's objects and
  * batching them) is done here the way its ItemReader and ItemBatcher do it; test/friction-workflow.test.ts
  * runs the definition itself.
+ *
+ * It stays one file over 400 lines: the daily run and the model judge share the fake S3 and the
+ * Distributed Map stand-in built at the top.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'vitest';
 import { createOctokit, GitHubIssueTracker, GitHubRequestError } from '#adapters/github/github';
-import { lineageMarker } from '#domain/issue/issue-body';
 import type { IssueDraft } from '#domain/issue/messages';
+import { lineageMarker } from '#domain/issue/metadata';
 import { NotFoundError, TransientError } from '#domain/shared/errors';
 import type { LoggerLike } from '#ports/deps';
 import { type GitHubServer, startGitHubServer } from './support/github-server.ts';

@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'vitest';
-import {
-  type IssueMetadata,
-  lineageMarker,
-  parseIssueMetadata,
-  renderClosingComment,
-  renderIssue,
-  renderVerdictComment,
-} from '#domain/issue/issue-body';
+import { renderClosingComment, renderVerdictComment } from '#domain/issue/comments';
+import { renderIssue } from '#domain/issue/issue-body';
+import { type IssueMetadata, lineageMarker, parseIssueMetadata } from '#domain/issue/metadata';
 import type { Verdict } from '#domain/lineage/lineage';
 import { sampleDecision, sampleLineage, sampleMetadata } from './support/samples.ts';
 

@@ -1,3 +1,9 @@
+/**
+ * CloudWatch alarm events to AlarmSignal (lambdas/domain/signals/alarm.ts): the real deliveries of each
+ * shape, composite alarm rules, malformed events, and the fingerprints and lineage ids of the signals.
+ * It stays one file over 400 lines: it tests one parser, and its cases share the real fixtures and
+ * what each must give.
+ */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'vitest';

@@ -1,3 +1,9 @@
+/**
+ * The DynamoDB store's writes of a lineage, against DynamoDB Local: opening, status changes, waiting
+ * for a fix, the budget, the audit trail and once-keys. It stays one file at just over 400 lines: the
+ * cases share the alarm and opening builders and the one table; deploys and locks, and the loop's
+ * writes, have their own files (store-deploys-locks, store-loop).
+ */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';

@@ -2,6 +2,9 @@
  * Validation of a fix (lambdas/domain/validation/validate.ts and the validate handler) on simulated production
  * series with fixed seeds: error rates as counts over traffic, latency as a per-minute quantile,
  * trends, the daily cycle, low traffic and the deadline.
+ *
+ * It stays one file over 400 lines: the domain's cases and the handler's share the simulated series
+ * (fixed seeds), the fix decision and the settings built at the top.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'vitest';

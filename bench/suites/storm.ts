@@ -24,7 +24,8 @@ import { parseConfig } from '#domain/config/config';
 import type { Decision } from '#domain/lineage/lineage';
 import { startDynamoDbLocal } from '../../bin/local/dynamodb-local.ts';
 import { alarmEvent, deployFinishedEvent } from '../../bin/local/events.ts';
-import { localDefaultConfig, ReplayMetricSource, type Scenario, SimClock, scenarioSchema } from '../../bin/local/scenario.ts';
+import { ReplayMetricSource, SimClock } from '../../bin/local/replay.ts';
+import { localDefaultConfig, type Scenario, scenarioSchema } from '../../bin/local/scenario.ts';
 
 const silent = { info() {}, warn() {}, error() {} };
 

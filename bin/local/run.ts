@@ -30,7 +30,8 @@ import type { EventPublisher, ProdloopEventType } from '#ports/events';
 import type { Workflow } from '#ports/workflow';
 import { alarmEvent, costReportedEvent, deployFinishedEvent, healthEvent } from './events.ts';
 import { check, type ScenarioResult, type TimelineEntry } from './expectations.ts';
-import { localDefaultConfig, ReplayAlarmDirectory, ReplayLogSource, ReplayMetricSource, type Scenario, SimClock } from './scenario.ts';
+import { ReplayAlarmDirectory, ReplayLogSource, ReplayMetricSource, SimClock } from './replay.ts';
+import { localDefaultConfig, type Scenario } from './scenario.ts';
 import { DEPLOY_WATCH_ASL_FILE, type ExecutionRecord, LocalWorkflow } from './state-machine.ts';
 import { describeChange, describeTask } from './timeline.ts';
 

@@ -3,7 +3,8 @@
  * proposes the revert pull request when the andon cord is pulled.
  */
 import * as z from 'zod';
-import { renderClosingComment, renderDigestEntry, renderDigestIssue, renderIssue, renderVerdictComment } from '#domain/issue/issue-body';
+import { renderClosingComment, renderVerdictComment } from '#domain/issue/comments';
+import { renderDigestEntry, renderDigestIssue, renderIssue } from '#domain/issue/issue-body';
 import { type Decision, decision, type IssueRef, type Lineage, type Verdict, verdict } from '#domain/lineage/lineage';
 import { NotFoundError } from '#domain/shared/errors';
 import type { RevertResult } from '#domain/signals/code-changes';

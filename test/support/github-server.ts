@@ -2,6 +2,9 @@
  * A small GitHub REST API on 127.0.0.1 for tests: the issue, comment, compare, pull request and
  * pull-requests-of-a-commit calls prodloop makes, answered from memory. It records every request and can be told to fail the next
  * requests with a given status and headers, to exercise retries and throttling over real HTTP.
+ *
+ * It stays one file over 400 lines: it is one server, whose routes answer from the same memory and
+ * share its request log and its failure injection.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

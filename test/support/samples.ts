@@ -1,6 +1,6 @@
 /** Sample domain records for tests: one lineage of the checkout service, overridden where a test needs. */
-import { type IssueMetadata, lineageMarker } from '#domain/issue/issue-body';
 import type { IssueDraft } from '#domain/issue/messages';
+import { type IssueMetadata, lineageMarker } from '#domain/issue/metadata';
 import { type Decision, decision, type Lineage, lineage } from '#domain/lineage/lineage';
 import type { AlarmSignal, MetricRef } from '#domain/signals/signals';
 

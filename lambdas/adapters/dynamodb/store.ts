@@ -24,8 +24,14 @@
  * read back is validated with the zod schemas of the core. What a lineage write changes is decided
  * by the pure rules of domain/lineage/transitions.ts: the adapter reads the lineage, applies the
  * rule, and writes its change conditional on the version it read.
+ *
+ * The class stays one over 400 lines: it implements every port of the one table (lineages, fix waits,
+ * budgets, audit log, deploy log, locks, once-keys), and several writes span those concerns in one
+ * transaction (a lineage with its audit event, a charge with its once-key and the lineage's budget, a
+ * lifted lock with the lineage's audit event, a deploy or health event with its once-key). Keys, items
+ * and expressions are in items.ts; telling DynamoDB's errors apart, and the backoff, in conflicts.ts.
  */
-import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   type BatchGetCommandOutput,
@@ -47,7 +53,6 @@ import {
   issueRef,
   type Lineage,
   type LineageStatus,
-  lineage as lineageSchema,
   type QuarantineLock,
   quarantineLock,
   type RecordedDeploy,
@@ -61,14 +66,30 @@ import type { ChargeInput, ChargeResult } from '#ports/budgets';
 import type { OpenLineageInput, OpenLineageResult } from '#ports/lineages';
 import type { LineageStore } from '#ports/store';
 import type { ClaimFixResult } from '#ports/waits';
-import { tableSchema } from './table-schema.ts';
+import { backoff, cancellationReasons, conditionFailure, isConditionalCheckFailed, isTransientConflict, raise } from './conflicts.ts';
+import {
+  BY_KIND,
+  compact,
+  Expressions,
+  epochSeconds,
+  fromAttributeMap,
+  type Item,
+  lineageItem,
+  lineageKey,
+  lineagePk,
+  lockItem,
+  lockKey,
+  PK,
+  parseItem,
+  parseLineage,
+  parseLock,
+  SK,
+  TTL,
+  tiebreak,
+} from './items.ts';
 
-type Item = Record<string, unknown>;
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 type PutAction = TransactItem & { Put: NonNullable<TransactItem['Put']> };
-interface ZodLike<T> {
-  parse(value: unknown): T;
-}
 
 const DAY_SECONDS = 24 * 60 * 60;
 /** How long deploys, health events and their once-keys (and charge once-keys) are kept. */
@@ -79,9 +100,6 @@ const MAX_TRANSACT_ITEMS = 100;
 const MAX_ATTEMPTS = 12;
 
 const FINISHED_DEPLOY_STATUSES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'rolled-back']);
-
-const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = tableSchema;
-const BY_KIND = tableSchema.byKindIndex;
 
 export interface DynamoDbLineageStoreOptions {
   readonly client: DynamoDBDocumentClient | DynamoDBClient;
@@ -631,189 +649,4 @@ export class DynamoDbLineageStore implements LineageStore {
       }
     }
   }
-}
-
-// -----------------------------------------------------------------------------------------------
-// Expressions
-
-/** Builds update and condition expressions with placeholders for every name (many are reserved words). */
-class Expressions {
-  private readonly names: Record<string, string> = {};
-  private readonly values: Record<string, unknown> = {};
-  private count = 0;
-
-  name(attribute: string): string {
-    const placeholder = `#${attribute.replace(/[^A-Za-z0-9_]/g, '_')}`;
-    this.names[placeholder] = attribute;
-    return placeholder;
-  }
-
-  value(value: unknown): string {
-    const placeholder = `:v${this.count++}`;
-    this.values[placeholder] = compact(value);
-    return placeholder;
-  }
-
-  /** SET (undefined values are left alone), ADD and REMOVE clauses. */
-  update(change: { set?: Record<string, unknown>; add?: Record<string, number>; remove?: readonly string[] }): string {
-    const clauses: string[] = [];
-    const set = Object.entries(change.set ?? {})
-      .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => `${this.name(k)} = ${this.value(v)}`);
-    if (set.length > 0) clauses.push(`SET ${set.join(', ')}`);
-    const add = Object.entries(change.add ?? {}).map(([k, v]) => `${this.name(k)} ${this.value(v)}`);
-    if (add.length > 0) clauses.push(`ADD ${add.join(', ')}`);
-    const remove = (change.remove ?? []).map((k) => this.name(k));
-    if (remove.length > 0) clauses.push(`REMOVE ${remove.join(', ')}`);
-    return clauses.join(' ');
-  }
-
-  /** The placeholders used so far; call it after building every expression that uses them. */
-  attributes(): { ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Record<string, unknown> } {
-    return {
-      ...(Object.keys(this.names).length > 0 ? { ExpressionAttributeNames: { ...this.names } } : {}),
-      ...(Object.keys(this.values).length > 0 ? { ExpressionAttributeValues: { ...this.values } } : {}),
-    };
-  }
-}
-
-// -----------------------------------------------------------------------------------------------
-// Keys and items
-
-function lineagePk(lineageId: string): string {
-  return `LINEAGE#${lineageId}`;
-}
-
-function lineageKey(lineageId: string): Item {
-  return { [PK]: lineagePk(lineageId), [SK]: 'META' };
-}
-
-function lockKey(path: string): Item {
-  return { [PK]: `LOCK#${path}`, [SK]: 'LOCK' };
-}
-
-function lineageItem(value: Lineage): Item {
-  return compact({ ...value, ...lineageKey(value.lineageId), [BY_KIND.partitionKey]: 'lineage' }) as Item;
-}
-
-function lockItem(lock: QuarantineLock): Item {
-  return compact({ ...lock, ...lockKey(lock.path), [BY_KIND.partitionKey]: 'lock', [BY_KIND.sortKey]: lock.lockedAt }) as Item;
-}
-
-/** Validates an item read back, without the table's own attributes (keys, kind marker, TTL). */
-function parseItem<T>(schema: ZodLike<T>, item: Item | undefined, options: { keepKind?: boolean } = {}): T {
-  if (!item) throw new Error('expected an item, got none');
-  const { [PK]: _pk, [SK]: _sk, [TTL]: _ttl, ...rest } = item;
-  if (!options.keepKind) delete rest[BY_KIND.partitionKey];
-  return schema.parse(rest);
-}
-
-function parseLineage(item: Item | undefined): Lineage {
-  return parseItem(lineageSchema, item);
-}
-
-function parseLock(item: Item): QuarantineLock {
-  // The lock's updatedAt only feeds the index; the schema drops it.
-  return parseItem(quarantineLock, item);
-}
-
-// -----------------------------------------------------------------------------------------------
-// Errors
-
-interface CancellationReason {
-  readonly Code?: string;
-  readonly Item?: Record<string, AttributeValue>;
-}
-
-function isConditionalCheckFailed(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
-}
-
-function cancellationReasons(error: unknown): CancellationReason[] | undefined {
-  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return undefined;
-  return (error as { CancellationReasons?: CancellationReason[] }).CancellationReasons ?? [];
-}
-
-/** The reason of the action at `index` when a transaction was cancelled because its condition failed. */
-function conditionFailure(error: unknown, index: number): CancellationReason | undefined {
-  const reason = cancellationReasons(error)?.[index];
-  return reason?.Code === 'ConditionalCheckFailed' ? reason : undefined;
-}
-
-const TRANSIENT_CANCELLATION_CODES: ReadonlySet<string> = new Set([
-  'TransactionConflict',
-  'ThrottlingError',
-  'ProvisionedThroughputExceeded',
-]);
-
-function isTransientConflict(error: unknown): boolean {
-  if (error instanceof Error && error.name === 'TransactionConflictException') return true;
-  const reasons = cancellationReasons(error);
-  if (!reasons || reasons.some((r) => r.Code === 'ConditionalCheckFailed')) return false;
-  return reasons.some((r) => r.Code !== undefined && TRANSIENT_CANCELLATION_CODES.has(r.Code));
-}
-
-function raise(error: Error): never {
-  throw error;
-}
-
-// -----------------------------------------------------------------------------------------------
-// Values
-
-function epochSeconds(instant: string): number {
-  return Math.floor(Date.parse(isoUtc(instant)) / 1000);
-}
-
-let lastTiebreakMs = 0;
-let tiebreakCounter = 0;
-
-/** Increasing within a process (then random), so events at the same instant keep their order. */
-function tiebreak(): string {
-  const now = Date.now();
-  if (now === lastTiebreakMs) tiebreakCounter++;
-  else {
-    lastTiebreakMs = now;
-    tiebreakCounter = 0;
-  }
-  const random = Math.floor(Math.random() * 36 ** 6)
-    .toString(36)
-    .padStart(6, '0');
-  return `${now.toString(36).padStart(9, '0')}${tiebreakCounter.toString(36).padStart(4, '0')}${random}`;
-}
-
-/** Drops undefined values from plain objects and arrays, whatever the client's marshalling options. */
-function compact(value: unknown): unknown {
-  if (Array.isArray(value)) return value.filter((v) => v !== undefined).map(compact);
-  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    return Object.fromEntries(
-      Object.entries(value)
-        .filter(([, v]) => v !== undefined)
-        .map(([k, v]) => [k, compact(v)]),
-    );
-  }
-  return value;
-}
-
-/** Plain values of an item returned raw by DynamoDB (condition-failure items are not unmarshalled). */
-function fromAttributeMap(map: Record<string, AttributeValue>): Item {
-  return Object.fromEntries(Object.entries(map).map(([k, v]) => [k, fromAttributeValue(v)]));
-}
-
-function fromAttributeValue(value: AttributeValue): unknown {
-  if (value.S !== undefined) return value.S;
-  if (value.N !== undefined) return Number(value.N);
-  if (value.BOOL !== undefined) return value.BOOL;
-  if (value.NULL !== undefined) return null;
-  if (value.M !== undefined) return fromAttributeMap(value.M);
-  if (value.L !== undefined) return value.L.map(fromAttributeValue);
-  if (value.SS !== undefined) return new Set(value.SS);
-  if (value.NS !== undefined) return new Set(value.NS.map(Number));
-  if (value.B !== undefined) return value.B;
-  if (value.BS !== undefined) return new Set(value.BS);
-  return undefined;
-}
-
-function backoff(attempt: number): Promise<void> {
-  const ms = Math.random() * Math.min(1000, 10 * 2 ** attempt);
-  return new Promise((done) => setTimeout(done, ms));
 }

@@ -2,8 +2,8 @@
  * The issue tracker on GitHub: files the one issue of a lineage (idempotent by its marker), comments
  * on it, closes and updates it.
  */
-import { lineageMarker, PRODLOOP_LABEL, parseIssueMetadata } from '#domain/issue/issue-body';
 import type { IssueDraft } from '#domain/issue/messages';
+import { lineageMarker, PRODLOOP_LABEL, parseIssueMetadata } from '#domain/issue/metadata';
 import type { IssueRef } from '#domain/lineage/lineage';
 import { NotFoundError, TransientError } from '#domain/shared/errors';
 import type { IssueTracker } from '#ports/issues';

@@ -8,8 +8,8 @@
  */
 import { appendFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { lineageMarker, parseIssueMetadata } from '#domain/issue/issue-body';
 import type { EscalationMessage, IssueDraft } from '#domain/issue/messages';
+import { lineageMarker, parseIssueMetadata } from '#domain/issue/metadata';
 import type { IssueRef } from '#domain/lineage/lineage';
 import { NotFoundError } from '#domain/shared/errors';
 import { type Clock, systemClock } from '#ports/clock';

@@ -5,8 +5,9 @@
 import type { ProdloopConfig } from '#domain/config/config';
 import type { Decision, Lineage, Verdict } from '#domain/lineage/lineage';
 import { pct } from '#domain/shared/format';
-import { issueSanitizer, num, ratio, utc } from './issue-body.ts';
+import { issueSanitizer } from './issue-body.ts';
 import type { EscalationMessage } from './messages.ts';
+import { num, ratio, utc } from './words.ts';
 
 /** SNS wants subjects under 100 characters, on one line, without control characters. */
 export const MAX_SUBJECT_CHARS = 99;

@@ -9,6 +9,9 @@
  *
  * Ignored: "CloudWatch Alarm Configuration Change" events (creation, update, deletion of an alarm) and
  * state change events whose new state equals the previous one.
+ *
+ * It stays one file over 400 lines: it is one parser of one event in every shape CloudWatch delivers
+ * it (the shapes' schemas, then their readers), all ending in the one `build` that checks the signal.
  */
 import * as z from 'zod';
 import { alarmFingerprint } from '#domain/lineage/fingerprint';

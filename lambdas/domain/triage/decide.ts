@@ -4,6 +4,9 @@
  * the log samples and the quarantine locks, decide whether the problem deserves a code-ready issue, an
  * observation for a human, or nothing. Every decision carries its evidence and its reasons.
  * Pure: the handler gathers every input through ports (and sanitizes text before it gets here).
+ *
+ * It stays one file over 400 lines: `gather` and `decide` are the two halves of one triage (the evidence
+ * the one assembles is what the other's rules read), and the parts they use already live beside it.
  */
 
 import type { CodePathRule, ProdloopConfig } from '#domain/config/config';

@@ -4,6 +4,9 @@
  * cohort) by validation's anytime-valid "worse" test, in the direction that is worse for each signal,
  * and a significant worsening pulls the andon cord. Also the texts the andon cord writes: the revert
  * pull request's body and the page.
+ *
+ * It stays one file at just over 400 lines: the andon cord's texts are written from the judgements made
+ * here (`SignalJudgement`) and share their words (`what`, `fmtRatio`) with them.
  */
 import * as z from 'zod';
 import { type CodePathRule, codePathsFor, type ProdloopConfig } from '#domain/config/config';

@@ -14,6 +14,10 @@
  * When no test decides before the deadline the verdict is inconclusive, and the reason says whether
  * the traffic was too low to decide (with the time a decision would have needed) or the signal sits
  * between the baseline and the incident level. Success is never declared without the evidence.
+ *
+ * It stays one file over 400 lines: `evaluate` (the three tests of a fix deploy) and `regression` (the
+ * "worse" test of any deploy, which the deploy watch and the benchmark run) share the test components,
+ * the observations and the words of their reasons.
  */
 import * as z from 'zod';
 import type { Evidence, Verdict } from '#domain/lineage/lineage';

@@ -5,7 +5,9 @@
 import * as z from 'zod';
 import { citationLeak, fingerprintUserText, leakCheck, type UserTextFingerprint } from './citations.ts';
 import { type FrictionConfig, frictionKind, severity } from './config.ts';
-import { delightMoments, detectFriction, isRequest, SessionView } from './detectors.ts';
+import { delightMoments } from './detectors/prose.ts';
+import { isRequest, SessionView } from './detectors/session-view.ts';
+import { detectFriction } from './detectors.ts';
 import { type Facets, facetsOf, INTENTS } from './facets.ts';
 import { outbound, type Sanitize } from './outbound.ts';
 import { agenticSteps, type Session, type SessionEvent, sessionFormat, userTexts } from './session.ts';
