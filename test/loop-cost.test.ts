@@ -45,21 +45,30 @@ async function waitingLineage(budgetUsd: number, issue: number): Promise<string>
   return id;
 }
 
-function world() {
-  const { client, sent } = recordingSfnClient();
-  const parked: string[] = [];
-  const record = makeRecordCost({
+/** record-cost against the test table (or `store`), Step Functions through `client`. */
+function recordCostWith(
+  client: SFNClient,
+  store: typeof t.store = t.store,
+  park: (reason: string) => void = () => assert.fail('nothing is parked'),
+) {
+  return makeRecordCost({
     config: parseConfig(localDefaultConfig),
-    store: t.store,
+    store,
     clock: { now: () => T0 },
     logger: quiet,
     workflow: new StepFunctionsLoop(client, 'arn:aws:states:us-east-1:1:stateMachine:lineage'),
     parking: {
       async park(_event, reason) {
-        parked.push(reason);
+        park(reason);
       },
     },
   });
+}
+
+function world() {
+  const { client, sent } = recordingSfnClient();
+  const parked: string[] = [];
+  const record = recordCostWith(client, t.store, (reason) => parked.push(reason));
   return { record, sent, parked };
 }
 
@@ -126,14 +135,7 @@ describe('Cost Reported', () => {
         return typeof value === 'function' ? value.bind(target) : value;
       },
     });
-    const record = makeRecordCost({
-      config: parseConfig(localDefaultConfig),
-      store,
-      clock: { now: () => T0 },
-      logger: quiet,
-      workflow: new StepFunctionsLoop(client, 'arn:aws:states:us-east-1:1:stateMachine:lineage'),
-      parking: { park: async () => assert.fail('nothing is parked') },
-    });
+    const record = recordCostWith(client, store);
     const event = costReportedEvent({ lineageId: id, amountUsd: 2, costId: 'agent-crash', at: T0 });
     await record(event).catch(() => undefined);
     await record(event);
@@ -155,14 +157,7 @@ describe('Cost Reported', () => {
         return {};
       },
     } as unknown as SFNClient;
-    const record = makeRecordCost({
-      config: parseConfig(localDefaultConfig),
-      store: t.store,
-      clock: { now: () => T0 },
-      logger: quiet,
-      workflow: new StepFunctionsLoop(client, 'arn:aws:states:us-east-1:1:stateMachine:lineage'),
-      parking: { park: async () => assert.fail('nothing is parked') },
-    });
+    const record = recordCostWith(client, t.store);
     const event = costReportedEvent({ lineageId: id, amountUsd: 12, costId: 'agent-throttled', at: T0 });
     await assert.rejects(record(event), /Rate exceeded/);
     assert.equal((await t.store.getLineage(id))?.haltToken, `token-${id}`, 'the token is kept until Step Functions accepts');

@@ -2,6 +2,8 @@
  * Fix detection end to end at the handler: record-deploy with the real GitHub code host (Octokit over
  * HTTP to the local GitHub: compare, then each pull request) and the real store on DynamoDB Local.
  * Step Functions has no local implementation here, so its client is answered at the SDK boundary.
+ * One file over 400 lines: its cases share the waiting lineages, the local GitHub and the record-deploy
+ * builders above.
  */
 import assert from 'node:assert/strict';
 import { CodeDeployServiceException, ThrottlingException } from '@aws-sdk/client-codedeploy';
@@ -81,6 +83,27 @@ function recordDeployWith(store: TestStore['store'], deployVersions?: DeployVers
     ...(deployVersions ? { deployVersions } : {}),
   });
   return { record, loop, watch };
+}
+
+/** record-deploy whose code host says every deploy ships pull request #4, "Fixes #2"; Step Functions through `client`. */
+function recordDeployShippingFix(client: SFNClient, park: (event: unknown, reason: string) => Promise<void> = async () => undefined) {
+  return makeRecordDeploy({
+    config: parseConfig({ ...localDefaultConfig, fixDetection: 'pull-requests' }),
+    store: t.store,
+    clock: { now: () => RECEIVED },
+    logger: quiet,
+    parking: { park: async (event, reason) => park(event, reason) },
+    workflow: new StepFunctionsWorkflow(client, 'unused'),
+    codeHost: {
+      resolveDeploy: async (d) => ({
+        prs: [{ number: 4, title: 'Cache prices', body: 'Fixes #2' }],
+        commitMessages: [],
+        files: d.changedPaths,
+        resolvedBy: 'event',
+      }),
+      proposeRevert: async () => ({ proposed: false, reason: 'not in this test' }),
+    },
+  });
 }
 
 /** Two lineages of the checkout service, each with its issue, each waiting for a fix. */
@@ -174,23 +197,7 @@ describe('which lineage a deploy resumes', () => {
         return {};
       },
     } as unknown as SFNClient;
-    const record = makeRecordDeploy({
-      config: parseConfig({ ...localDefaultConfig, fixDetection: 'pull-requests' }),
-      store: t.store,
-      clock: { now: () => RECEIVED },
-      logger: quiet,
-      parking: { park: async () => undefined },
-      workflow: new StepFunctionsWorkflow(client, 'unused'),
-      codeHost: {
-        resolveDeploy: async (d) => ({
-          prs: [{ number: 4, title: 'Cache prices', body: 'Fixes #2' }],
-          commitMessages: [],
-          files: d.changedPaths,
-          resolvedBy: 'event',
-        }),
-        proposeRevert: async () => ({ proposed: false, reason: 'not in this test' }),
-      },
-    });
+    const record = recordDeployShippingFix(client);
     const event = deployFinishedEvent({
       id: 'deploy-retry',
       service: 'checkout',
@@ -217,26 +224,8 @@ describe('a deploy stamped with a time prodloop cannot believe', () => {
         return {};
       },
     } as unknown as SFNClient;
-    const record = makeRecordDeploy({
-      config: parseConfig({ ...localDefaultConfig, fixDetection: 'pull-requests' }),
-      store: t.store,
-      clock: { now: () => RECEIVED },
-      logger: quiet,
-      parking: {
-        park: async (_event, reason) => {
-          parked.push(reason);
-        },
-      },
-      workflow: new StepFunctionsWorkflow(client, 'unused'),
-      codeHost: {
-        resolveDeploy: async (d) => ({
-          prs: [{ number: 4, title: 'Cache prices', body: 'Fixes #2' }],
-          commitMessages: [],
-          files: d.changedPaths,
-          resolvedBy: 'event',
-        }),
-        proposeRevert: async () => ({ proposed: false, reason: 'not in this test' }),
-      },
+    const record = recordDeployShippingFix(client, async (_event, reason) => {
+      parked.push(reason);
     });
     const ahead = new Date(RECEIVED.getTime() + 24 * 3_600_000);
     const future = await record(
