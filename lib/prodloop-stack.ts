@@ -8,6 +8,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { ENV } from '#adapters/env';
 import type { ProdloopConfig } from '#domain/config/config';
+import { START_LEASE_SECONDS } from '#domain/lineage/transitions';
 import { configFromContext, validateConfig } from './config.ts';
 import { DeployWatch } from './deploy-watch.ts';
 import { EscalationChannel } from './escalation.ts';
@@ -80,7 +81,13 @@ export class ProdloopStack extends Stack {
         ...(timeout ? { timeout } : {}),
       });
     const functions: ProdloopFunctions = {
-      'ingest-alarm': fn('IngestAlarm', 'ingest-alarm', 'prodloop: turns alarm notifications into lineages and starts the loop'),
+      // Its timeout is the start claim's lease: a claimant is stopped before its claim lapses.
+      'ingest-alarm': fn(
+        'IngestAlarm',
+        'ingest-alarm',
+        'prodloop: turns alarm notifications into lineages and starts the loop',
+        Duration.seconds(START_LEASE_SECONDS),
+      ),
       'record-deploy': fn(
         'RecordDeploy',
         'record-deploy',

@@ -23,7 +23,7 @@ const realData = needRealData('deploy-events');
 const malformedDir = join(import.meta.dirname, 'fixtures', 'malformed');
 const malformed = readdirSync(malformedDir).map((f) => ({ file: f, text: readFileSync(join(malformedDir, f), 'utf8') }));
 
-async function world() {
+async function world(worldClock: Deps['clock'] = clock) {
   const t = await testStore();
   const parked: { reason: string; source: string }[] = [];
   const started: string[] = [];
@@ -32,7 +32,7 @@ async function world() {
   const deps: Pick<Deps, 'config' | 'store' | 'clock' | 'logger' | 'events' | 'parking' | 'workflow'> = {
     config,
     store: t.store,
-    clock,
+    clock: worldClock,
     logger: silent,
     events: {
       async publish(detailType) {
@@ -54,6 +54,14 @@ async function world() {
     },
   };
   return { ...t, deps, parked, started, resumed, published };
+}
+
+/** An ALARM of the scenario's alarm for one tenant: every tenant's alarm belongs to one lineage. */
+function tenantAlarm(i: number) {
+  return alarmEvent(
+    { ...scenario, alarm: { ...scenario.alarm, dimensions: { ...scenario.alarm.dimensions, TenantId: `tenant-${i}` } } },
+    clock.now(),
+  );
 }
 
 const closers: (() => void)[] = [];
@@ -130,6 +138,87 @@ describe('ingest-alarm', () => {
     }
     assert.equal(w.started.length, 1);
     assert.deepEqual(w.published, ['Lineage Opened']);
+  });
+  test('a hundred concurrent alarms for one lineage call StartExecution once and announce the lineage once', async () => {
+    const w = await world();
+    closers.push(() => w.client.destroy());
+    const ingest = makeIngestAlarm(w.deps);
+    const outcomes = await Promise.all(Array.from({ length: 100 }, (_, i) => ingest(tenantAlarm(i))));
+    assert.equal(outcomes.filter((o) => o.outcome === 'started').length, 1);
+    assert.equal(outcomes.filter((o) => o.outcome === 'in-flight').length, 99);
+    assert.equal(w.started.length, 1, `StartExecution calls: ${w.started.length}`);
+    assert.deepEqual(w.published, ['Lineage Opened']);
+    const [lineage] = await w.store.listLineages();
+    assert.equal(lineage?.startedExecution, w.started[0]);
+  });
+
+  test('when the first start is throttled, the storm does not pile onto it and one alarm starts the execution', async () => {
+    let now = Date.parse('2026-03-02T09:15:00Z');
+    const w = await world({ now: () => new Date(now) });
+    closers.push(() => w.client.destroy());
+    const calls: string[] = [];
+    let fail = true;
+    const ingest = makeIngestAlarm({
+      ...w.deps,
+      workflow: {
+        async start(name: string) {
+          calls.push(name);
+          if (fail) {
+            fail = false;
+            throw new Error('throttled');
+          }
+          w.started.push(name);
+        },
+        resume: w.deps.workflow.resume,
+      },
+    });
+    const storm = await Promise.allSettled(Array.from({ length: 100 }, (_, i) => ingest(tenantAlarm(i))));
+    assert.equal(storm.filter((s) => s.status === 'rejected').length, 1, 'only the throttled call fails (and is retried)');
+    // Past any start claim: a later alarm (or the failed one's retry) finds the execution started, or starts it.
+    now += 10 * 60_000;
+    const later = await ingest(tenantAlarm(100));
+    assert.equal(later.outcome, 'in-flight');
+    assert.equal(w.started.length, 1, 'the execution is started');
+    assert.equal(calls.length, 2, `StartExecution calls: the throttled one and one more, not ${calls.length}`);
+    assert.deepEqual(w.published, ['Lineage Opened']);
+    const [lineage] = await w.store.listLineages();
+    assert.equal(lineage?.startedExecution, w.started[0]);
+  });
+
+  test('when the function that opened the lineage dies before starting it, the first alarm after its claim lapses starts it', async () => {
+    let now = Date.parse('2026-03-02T09:15:00Z');
+    const w = await world({ now: () => new Date(now) });
+    closers.push(() => w.client.destroy());
+    const calls: string[] = [];
+    const ingest = makeIngestAlarm({
+      ...w.deps,
+      workflow: {
+        // The first call never returns: the function that made it timed out and is gone.
+        start: (name: string) => {
+          calls.push(name);
+          if (calls.length === 1) return new Promise<void>(() => {});
+          w.started.push(name);
+          return Promise.resolve();
+        },
+        resume: w.deps.workflow.resume,
+      },
+    });
+    void ingest(tenantAlarm(0));
+    while (calls.length === 0) await new Promise((done) => setTimeout(done, 5));
+    // While the opener may still be starting it, the storm leaves the start to it.
+    now += 5_000;
+    const during = await Promise.all(Array.from({ length: 20 }, (_, i) => ingest(tenantAlarm(i + 1))));
+    assert.ok(during.every((o) => o.outcome === 'in-flight'));
+    assert.equal(calls.length, 1, 'no StartExecution while the opener holds the start');
+    // Once its claim has lapsed (the opener's function timed out by then), the next alarm takes the start over.
+    now += 60_000;
+    const after = await Promise.all(Array.from({ length: 20 }, (_, i) => ingest(tenantAlarm(i + 21))));
+    assert.ok(after.every((o) => o.outcome === 'in-flight'));
+    assert.equal(calls.length, 2, `StartExecution calls: ${calls.length}`);
+    assert.equal(w.started.length, 1);
+    assert.deepEqual(w.published, ['Lineage Opened'], 'announced by the alarm that started it, once');
+    const [lineage] = await w.store.listLineages();
+    assert.equal(lineage?.startedExecution, w.started[0]);
   });
 });
 

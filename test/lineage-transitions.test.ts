@@ -6,6 +6,7 @@ import {
   awaitFixFromStatuses,
   chargeLimits,
   claimFix,
+  claimStart,
   confirmStarted,
   continueExecution,
   firstGeneration,
@@ -17,7 +18,9 @@ import {
   recordMeasured,
   releaseHaltToken,
   releaseHuman,
+  releaseStart,
   resetBudget,
+  START_LEASE_SECONDS,
   type Transition,
   takeFixToken,
   unclaimFix,
@@ -99,6 +102,50 @@ describe('opening a lineage', () => {
       ] as const)
         assert.equal(next[field], undefined, `${status}: ${field}`);
     }
+  });
+
+  test('the alarm that opens a generation holds the claim on starting its execution', () => {
+    const until = new Date(Date.parse(AT) + START_LEASE_SECONDS * 1000).toISOString();
+    assert.equal(firstGeneration(opening).startingUntil, until);
+    const later = '2026-11-22T16:00:00.000Z';
+    const next = nextGeneration(inStatus('resolved', { startingUntil: AT }), { ...opening, at: later });
+    assert.equal(next?.startingUntil, new Date(Date.parse(later) + START_LEASE_SECONDS * 1000).toISOString());
+  });
+
+  test('an unconfirmed start is claimed only once its claim has lapsed, and not at all once confirmed or moved on', () => {
+    const name = 'lin-checkout-5xx-g1';
+    const held = sampleLineage({ status: 'triaging', executionName: name, startingUntil: '2026-11-22T15:00:30.000Z' });
+    assert.deepEqual(claimStart(held, name, '2026-11-22T15:00:29.999Z'), { result: undefined });
+    assert.deepEqual(accepted(claimStart(held, name, '2026-11-22T15:00:30.000Z')), {
+      result: '2026-11-22T15:01:00.000Z',
+      change: { set: { startingUntil: '2026-11-22T15:01:00.000Z', updatedAt: '2026-11-22T15:00:30.000Z' } },
+    });
+    const unclaimed = { ...held, startingUntil: undefined };
+    assert.equal(accepted(claimStart(unclaimed, name, AT)).result, '2026-11-22T15:00:30.000Z');
+    assert.deepEqual(claimStart({ ...unclaimed, startedExecution: name }, name, AT), { result: undefined });
+    assert.deepEqual(claimStart(unclaimed, 'lin-checkout-5xx-g0', AT), { result: undefined });
+    assert.deepEqual(claimStart({ ...unclaimed, status: 'awaiting-fix' }, name, AT), { result: undefined });
+  });
+
+  test('a start claim is released only by its holder, and only while the start is unconfirmed', () => {
+    const name = 'lin-checkout-5xx-g1';
+    const claim = '2026-11-22T15:00:30.000Z';
+    const held = sampleLineage({ status: 'triaging', executionName: name, startingUntil: claim });
+    assert.deepEqual(accepted(releaseStart(held, name, claim, AT)), {
+      result: true,
+      change: { set: { updatedAt: AT }, clear: ['startingUntil'] },
+    });
+    assert.deepEqual(releaseStart(held, name, '2026-11-22T15:01:00.000Z', AT), { result: false }, 'another caller took it over');
+    assert.deepEqual(releaseStart({ ...held, startedExecution: name }, name, claim, AT), { result: false });
+    assert.deepEqual(releaseStart(held, 'lin-checkout-5xx-g0', claim, AT), { result: false });
+  });
+
+  test('confirming a start ends its claim', () => {
+    const current = sampleLineage({ executionName: 'lin-checkout-5xx-g1', startingUntil: '2026-11-22T15:00:30.000Z' });
+    assert.deepEqual(accepted(confirmStarted(current, 'lin-checkout-5xx-g1', AT)).change, {
+      set: { startedExecution: 'lin-checkout-5xx-g1', updatedAt: AT },
+      clear: ['startingUntil'],
+    });
   });
 
   test('only the first confirmation of the current execution records its start', () => {

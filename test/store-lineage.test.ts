@@ -75,6 +75,8 @@ describe('opening lineages', () => {
         costUsd: 0,
         budgetUsd: 50,
         executionName: `${id}-g1`,
+        // The opening alarm's claim on starting the execution, for START_LEASE_SECONDS.
+        startingUntil: '2025-03-01T10:00:30.000Z',
         version: 0,
       },
     );
@@ -95,6 +97,25 @@ describe('opening lineages', () => {
     for (const r of results) assert.equal(r.lineage.generation, 1);
     const trail = await t.store.auditTrail(id);
     assert.equal(trail.filter((e) => e.action === 'lineage-opened').length, 1);
+  });
+
+  test('a lapsed start claim is taken over by exactly one of fifty concurrent callers, and confirming the start ends it', async () => {
+    const id = newId();
+    await t.store.openLineage(opening(id));
+    assert.equal(await t.store.claimStart(id, `${id}-g1`, minutesAfter(T0, 0.25)), undefined, 'the opener holds it still');
+    const later = minutesAfter(T0, 1);
+    const claims = await Promise.all(Array.from({ length: 50 }, () => t.store.claimStart(id, `${id}-g1`, later)));
+    const won = claims.filter((c) => c !== undefined);
+    assert.deepEqual(won, ['2025-03-01T10:01:30.000Z']);
+    assert.equal(await t.store.releaseStart(id, `${id}-g1`, '2025-03-01T10:00:30.000Z', later), false, 'a lapsed claim is not released');
+    assert.equal(await t.store.releaseStart(id, `${id}-g1`, won[0] as string, later), true);
+    assert.equal((await t.store.getLineage(id))?.startingUntil, undefined);
+    const again = await t.store.claimStart(id, `${id}-g1`, later);
+    assert.ok(again, 'a released claim is free at once');
+    assert.equal(await t.store.confirmStarted(id, `${id}-g1`, later), true);
+    const confirmed = await t.store.getLineage(id);
+    assert.deepEqual([confirmed?.startedExecution, confirmed?.startingUntil], [`${id}-g1`, undefined]);
+    assert.equal(await t.store.claimStart(id, `${id}-g1`, minutesAfter(T0, 10)), undefined, 'a started execution is not claimed');
   });
 
   test('an alarm for an in-flight lineage starts nothing and changes nothing', async () => {

@@ -1,12 +1,14 @@
 /**
  * ingest-alarm: a CloudWatch alarm state change (EventBridge, or SNS-wrapped) becomes a lineage.
  * Opening the lineage is a conditional write, and the execution name derives from the lineage and
- * its generation, so a storm of alarms for one problem starts one execution.
+ * its generation, so a storm of alarms for one problem starts one execution; the opener's start claim
+ * (on the lineage, with a lease) makes it one StartExecution call and one "Lineage Opened" too.
  */
 
 import { codePathsFor } from '#domain/config/config';
 import { executionSettings } from '#domain/lineage/execution-settings';
 import { lineageIdFor } from '#domain/lineage/fingerprint';
+import { startClaimed, startPending } from '#domain/lineage/transitions';
 import { errorMessage, TransientError } from '#domain/shared/errors';
 import { parseAlarmEvent } from '#domain/signals/alarm';
 import type { AlarmSignal } from '#domain/signals/signals';
@@ -114,30 +116,49 @@ export function makeIngestAlarm(deps: IngestAlarmDeps) {
       at: clock.now().toISOString(),
     });
     const lineage = opened.lineage;
-    const executionName = opened.started ? opened.executionName : lineage.executionName;
-    // A retry after a failed start finds the lineage triaging with its start unconfirmed: starting again
-    // by name is a no-op on AWS. Once the start is confirmed, the rest of a storm calls nothing.
-    const unconfirmed = lineage.status === 'triaging' && executionName !== undefined && lineage.startedExecution !== executionName;
-    if (opened.started || unconfirmed) {
-      const name = executionName as string;
-      await workflow.start(name, { lineageId, generation: lineage.generation, executionName: name, settings: executionSettings(config) });
-      // "Lineage Opened" by the alarm that opened the execution; when that one failed before confirming
-      // the start, by the alarm (its retry, or the storm's next) that confirms it. At least once, like
-      // every EventBridge event, and not once per alarm of a storm.
-      const publish = () =>
-        events.publish('Lineage Opened', {
+    // One caller at a time starts the execution: whoever holds its start claim. The alarm that opens
+    // the generation holds it from the open (a conditional write), so the rest of a storm reads the
+    // claim in what openLineage returns and calls nothing more. A claimant that fails gives the claim
+    // up; one that dies keeps it until it lapses (START_LEASE_SECONDS, ingest-alarm's timeout), and
+    // then the next alarm or the failed one's retry takes the start over, by the same name (a repeat
+    // with the same name and input is a no-op on AWS), so the start is never lost.
+    let claim: { name: string; until: string } | undefined;
+    if (opened.started) {
+      if (lineage.startingUntil) claim = { name: opened.executionName, until: lineage.startingUntil };
+    } else if (startPending(lineage) && !startClaimed(lineage, clock.now().toISOString())) {
+      const name = lineage.executionName as string;
+      const until = await store.claimStart(lineageId, name, clock.now().toISOString());
+      if (until) claim = { name, until };
+    }
+    if (claim) {
+      const { name } = claim;
+      try {
+        await workflow.start(name, { lineageId, generation: lineage.generation, executionName: name, settings: executionSettings(config) });
+        // "Lineage Opened" by the claimant whose start went through, before it confirms the start: only
+        // one caller holds the claim, so a storm announces once; a claimant that dies between the two
+        // leaves the start unconfirmed, and the one that takes it over announces again (at least once,
+        // like every EventBridge event, never lost).
+        await events.publish('Lineage Opened', {
           lineageId,
           alarmName: signal.alarmName,
           generation: lineage.generation,
           service: lineage.service,
         });
-      if (opened.started) await publish();
-      const confirmed = await store.confirmStarted(lineageId, name, clock.now().toISOString());
-      if (confirmed && !opened.started) await publish();
+      } catch (error) {
+        try {
+          await store.releaseStart(lineageId, name, claim.until, clock.now().toISOString());
+        } catch (releaseError) {
+          // The claim lapses on its own; the retry takes the start over then.
+          logger.warn('start claim not released; it lapses', { lineageId, error: errorMessage(releaseError) });
+        }
+        throw error;
+      }
+      await store.confirmStarted(lineageId, name, clock.now().toISOString());
       if (opened.started) {
         logger.info('lineage opened', { lineageId, executionName: name });
         return { outcome: 'started', lineageId, executionName: name };
       }
+      logger.info('lineage start taken over', { lineageId, executionName: name });
     }
     logger.info('lineage already in flight; nothing new starts', { lineageId, status: lineage.status });
     return { outcome: 'in-flight', lineageId };

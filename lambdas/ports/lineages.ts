@@ -25,8 +25,18 @@ export interface Lineages {
    */
   openLineage(input: OpenLineageInput): Promise<OpenLineageResult>;
   /**
-   * Records that the execution `executionName` of a lineage was started; true for the call that
-   * recorded it, false when it was already recorded or the lineage has moved on to another execution.
+   * Takes over the start of the lineage's execution `executionName` when it is unconfirmed and no
+   * caller's claim on it is valid at `at`: the end of the new claim, or undefined when the execution
+   * is started, another caller holds the claim, or the lineage moved on. (The alarm that opens a
+   * generation holds its claim from `openLineage`: `lineage.startingUntil`.)
+   */
+  claimStart(lineageId: string, executionName: string, at: string): Promise<string | undefined>;
+  /** Gives up the start claim `claim` (its end) after a failed start; false when it is no longer held. */
+  releaseStart(lineageId: string, executionName: string, claim: string, at: string): Promise<boolean>;
+  /**
+   * Records that the execution `executionName` of a lineage was started (and ends its start claim);
+   * true for the call that recorded it, false when it was already recorded or the lineage has moved
+   * on to another execution.
    */
   confirmStarted(lineageId: string, executionName: string, at: string): Promise<boolean>;
   /** Records what triage measured the lineage through (`Lineage.measured`); a no-op when it is already that. */

@@ -175,6 +175,14 @@ export class DynamoDbLineageStore implements LineageStore {
     }
   }
 
+  async claimStart(lineageId: string, executionName: string, at: string): Promise<string | undefined> {
+    return this.rewrite(lineageId, (current) => rules.claimStart(current, executionName, at));
+  }
+
+  async releaseStart(lineageId: string, executionName: string, claim: string, at: string): Promise<boolean> {
+    return this.rewrite(lineageId, (current) => rules.releaseStart(current, executionName, claim, at));
+  }
+
   async confirmStarted(lineageId: string, executionName: string, at: string): Promise<boolean> {
     return this.rewrite(lineageId, (current) => rules.confirmStarted(current, executionName, at));
   }

@@ -67,6 +67,12 @@ export const lineage = z.object({
   /** The execution whose start was confirmed: later alarms of a storm call no StartExecution. */
   startedExecution: z.string().optional(),
   /**
+   * The start claim on the current execution, until its start is confirmed: the instant (UTC) until
+   * which one caller (the alarm that opened the generation, or the one that took the start over) is
+   * starting it, and no other alarm calls StartExecution (transitions.ts, `claimStart`).
+   */
+  startingUntil: z.string().optional(),
+  /**
    * What triage measured the problem through: a composite alarm's child (a composite has no metric of
    * its own), and which way is worse (DescribeAlarms knows an alarm's comparison operator even when its
    * event did not carry it). Validation and the deploy watch read the signal from here when it is set.

@@ -65,6 +65,29 @@ export function executionNameOf(lineageId: string, generation: number): string {
   return `${lineageId}-g${generation}`;
 }
 
+/**
+ * How long a start claim holds: as long as ingest-alarm may run (its timeout is this), so the caller
+ * that holds the claim has started the execution, or failed, or been stopped, by the time it lapses;
+ * and shorter than Lambda's first retry of a failed invocation (about a minute), so the retry of a
+ * function that died holding the claim finds it lapsed and starts the execution itself.
+ */
+export const START_LEASE_SECONDS = 30;
+
+/** The end of a start claim taken at `at`. */
+export function startLeaseFrom(at: string): string {
+  return new Date(Date.parse(at) + START_LEASE_SECONDS * 1000).toISOString();
+}
+
+/** Whether the lineage's current execution is yet to be confirmed started (and so may need starting). */
+export function startPending(current: Lineage): boolean {
+  return current.status === 'triaging' && current.executionName !== undefined && current.startedExecution !== current.executionName;
+}
+
+/** Whether a caller holds the claim on starting the lineage's current execution at `at`. */
+export function startClaimed(current: Lineage, at: string): boolean {
+  return current.startingUntil !== undefined && Date.parse(current.startingUntil) > Date.parse(at);
+}
+
 /** A lineage opened for the first time: generation 1, triaging, nothing spent. */
 export function firstGeneration(input: LineageOpening): Lineage {
   return lineageSchema.parse({
@@ -82,6 +105,8 @@ export function firstGeneration(input: LineageOpening): Lineage {
     costUsd: 0,
     budgetUsd: input.budgetUsd,
     executionName: executionNameOf(input.lineageId, 1),
+    // The alarm that opens the generation holds the claim on starting its execution.
+    startingUntil: startLeaseFrom(input.at),
     version: 0,
   });
 }
@@ -107,6 +132,7 @@ export function nextGeneration(existing: Lineage, input: LineageOpening): Lineag
     budgetUsd: input.budgetUsd,
     executionName: executionNameOf(input.lineageId, generation),
     startedExecution: undefined,
+    startingUntil: startLeaseFrom(input.at),
     // What the generation before measured: the new alarm is measured afresh.
     measured: undefined,
     updatedAt: input.at,
@@ -137,10 +163,38 @@ export function openedEvent(opened: Lineage): AuditEvent {
   };
 }
 
-/** Records the start of `executionName`; true only for the first confirmation of the lineage's current execution. */
+/**
+ * Takes over the start of `executionName` whose start is unconfirmed and unclaimed at `at` (its
+ * claimant failed, or died, and its claim lapsed): the new claim's end, which identifies it. Undefined
+ * when the execution is started, or another caller holds the claim, or the lineage moved on.
+ */
+export function claimStart(current: Lineage, executionName: string, at: string): Transition<string | undefined> {
+  if (!startPending(current) || current.executionName !== executionName || startClaimed(current, at)) return { result: undefined };
+  const until = startLeaseFrom(at);
+  return { result: until, change: { set: { startingUntil: until, updatedAt: at } } };
+}
+
+/**
+ * Gives up the start claim `claim` (its end) of `executionName` after a failed start, so the next
+ * alarm (or the retry) need not wait for it to lapse. False when that claim is no longer held.
+ */
+export function releaseStart(current: Lineage, executionName: string, claim: string, at: string): Transition<boolean> {
+  if (current.executionName !== executionName || current.startedExecution === executionName || current.startingUntil !== claim) {
+    return { result: false };
+  }
+  return { result: true, change: { set: { updatedAt: at }, clear: ['startingUntil'] } };
+}
+
+/** Records the start of `executionName` (its claim is done with); true only for the first confirmation of the lineage's current execution. */
 export function confirmStarted(current: Lineage, executionName: string, at: string): Transition<boolean> {
   if (current.executionName !== executionName || current.startedExecution === executionName) return { result: false };
-  return { result: true, change: { set: { startedExecution: executionName, updatedAt: at } } };
+  return {
+    result: true,
+    change: {
+      set: { startedExecution: executionName, updatedAt: at },
+      ...(current.startingUntil ? { clear: ['startingUntil'] as const } : {}),
+    },
+  };
 }
 
 /** Records what triage measured the lineage through; nothing to write when it is that already. */
