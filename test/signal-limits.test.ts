@@ -54,6 +54,12 @@ describe.skipIf(realData.skip)('values AWS never sends', () => {
     rejectedFor(parseAlarmEvent(event, opts), /alarmName.*at most 255 characters/);
   });
 
+  test('a statistic of 300,000 characters is refused: accepted, two of them made a 600 KB alarm signal, over a DynamoDB item', () => {
+    const configuration = structuredClone(alarm.detail.configuration);
+    configuration.metrics[0].metricStat.stat = 'x'.repeat(300_000);
+    rejectedFor(parseAlarmEvent(withDetail(alarm, { configuration }), opts), /stat.*at most 255 characters/);
+  });
+
   test('an account id that is not 12 digits is refused', () => {
     rejectedFor(parseAlarmEvent({ ...alarm, account: '1234' }, opts), /account.*12-digit/);
     rejectedFor(parseDeployEvent({ ...codedeploy, account: 'acme' }), /account.*12-digit/);

@@ -37,7 +37,7 @@ export const regionCode = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'must
 
 export const metricRef = z.object({
   /** Metric-math query id, when the alarm uses metric math. */
-  id: z.string().optional(),
+  id: awsName(255).optional(),
   namespace: awsName(255).optional(),
   metricName: awsName(255).optional(),
   /** At most 30 dimensions (CloudWatch's limit); names of at most 255 characters, values of at most 1024. */
@@ -45,10 +45,11 @@ export const metricRef = z.object({
     .record(awsName(255), awsName(1024))
     .refine((d) => Object.keys(d).length <= 30, 'must have at most 30 dimensions')
     .default({}),
-  stat: z.string().optional(),
+  stat: awsName(255).optional(),
   periodSeconds: z.number().int().positive().optional(),
   /** Metric-math or anomaly-detection expression. */
-  expression: z.string().optional(),
+  /** CloudWatch allows 2,048 characters (GetMetricData's Expression). */
+  expression: z.string().max(2048, 'must be at most 2048 characters').optional(),
   returnData: z.boolean().optional(),
 });
 export type MetricRef = z.infer<typeof metricRef>;
@@ -69,7 +70,8 @@ export const alarmSignal = z.object({
   region: regionCode.optional(),
   state: alarmState,
   previousState: alarmState.optional(),
-  reason: z.string().default(''),
+  /** CloudWatch's state reason is at most 1,023 characters; more room is left for what a parser adds. */
+  reason: z.string().max(4096, 'must be at most 4096 characters').default(''),
   /** When the state changed (the event's time), ISO 8601. */
   at: eventTime,
   variant: alarmVariant,
@@ -77,13 +79,13 @@ export const alarmSignal = z.object({
   /** Composite alarms: the alarms named in the rule, and those whose state triggered it. */
   childAlarms: z.array(awsName(255)).max(100, 'a composite alarm names at most 100 alarms').default([]),
   /** The tenant the alarm is about, when the configured tenant dimension is present. */
-  tenant: z.string().optional(),
+  tenant: awsName(1024).optional(),
   /** Stable fingerprint of the problem (metric and dimensions minus the tenant dimension). */
   fingerprint: z.string().min(1),
   /** Set when CloudWatch suppressed the alarm's actions (suppressor alarm, wait or extension period). */
-  actionsSuppressedBy: z.string().optional(),
+  actionsSuppressedBy: awsName(2048).optional(),
   /** The alarm's comparison operator (`GreaterThanThreshold`, `LessThanThreshold`…), when the event carries it: which way is worse. */
-  comparisonOperator: z.string().optional(),
+  comparisonOperator: awsName(64).optional(),
 });
 export type AlarmSignal = z.infer<typeof alarmSignal>;
 
