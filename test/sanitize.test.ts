@@ -248,6 +248,22 @@ describe('prodloop sanitize', () => {
     for (const { secret } of planted) assert.ok(!text.includes(secret), secret);
   });
 
+  test('--identifier-pattern KIND=REGEX adds a pattern; one that does not compile is a usage error', async () => {
+    const file = join(corpusDir, 'README.md');
+    const out: string[] = [];
+    const code = await main(['sanitize', file, '--identifier-pattern', 'doc=\\bcorpus\\b'], (s) => out.push(s));
+    assert.equal(code, 0);
+    assert.match(out.join('\n'), /\[doc:[0-9a-f]{10}\]/);
+    const errors: string[] = [];
+    const bad = await main(
+      ['sanitize', file, '--identifier-pattern', 'doc=(x'],
+      () => {},
+      (s) => errors.push(s),
+    );
+    assert.equal(bad, 2);
+    assert.match(errors.join('\n'), /--identifier-pattern doc=\(x: pattern "\(x" does not compile/);
+  });
+
   test('reads standard input when no file is given, and --stats counts what it redacted', () => {
     const r = spawnSync(process.execPath, [join(root, 'bin', 'prodloop.mjs'), 'sanitize', '--stats'], {
       input: 'login from 198.51.100.7 by jane@example.com\n',
