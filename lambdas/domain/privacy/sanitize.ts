@@ -4,9 +4,12 @@
  * tenant and user identifiers by a keyed hash (HMAC-SHA256), so one tenant keeps one pseudonym and
  * breadth can still be counted, while the identifier itself never leaves. Pure apart from the hash.
  *
- * It is pattern-based: it removes what it recognises (the kinds listed in `SECRET_KINDS`, identifiers
- * after a known key or in a known URL segment, and identifiers the caller names), not every possible
- * secret. docs/triage.md lists what it covers and what it does not.
+ * It is pattern-based: it removes what it recognises (the kinds listed in `SECRET_KINDS`, values of
+ * secret-named keys, random-looking values of weakly named ones, identifiers after a known key, in a
+ * known URL segment, in free text (`IDENTIFIER_KINDS`, `DEFAULT_IDENTIFIER_PATTERNS` and configured
+ * patterns) and identifiers the caller names), not every possible secret. Every pattern runs in linear
+ * time: a literal prefix and one character class, or bounded repetitions. docs/triage.md lists what
+ * it covers, what it does not, and the measured figures.
  */
 import { createHmac } from 'node:crypto';
 
