@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'vitest';
 import { parseConfig } from '#domain/config/config';
+import { issueSanitizer } from '#domain/issue/issue-body';
 import { ConfigError } from '#domain/shared/errors';
 
 const base = { githubRepository: 'acme/shop', watchedAlarms: { namePrefixes: ['prod-'] } };
@@ -25,5 +26,29 @@ describe('the GitHub API URL', () => {
     for (const url of ['http://127.0.0.1:8080', 'http://localhost:3000/api', 'http://[::1]:9000']) {
       assert.equal(parseConfig({ ...base, githubApiUrl: url }).githubApiUrl, url);
     }
+  });
+});
+
+describe('privacy.identifierPatterns', () => {
+  test('a pattern that does not compile is refused at synth, with its path and why', () => {
+    assert.throws(
+      () => parseConfig({ ...base, privacy: { identifierPatterns: [{ kind: 'account', pattern: 'acct#(\\d+' }] } }),
+      (error: unknown) =>
+        error instanceof ConfigError && /privacy\.identifierPatterns\.0: pattern "acct#\(\\\\d\+" does not compile/.test(error.message),
+    );
+  });
+
+  test('a pattern that matches the empty string, or a kind that is no slug, is refused', () => {
+    assert.throws(
+      () => parseConfig({ ...base, privacy: { identifierPatterns: [{ kind: 'x', pattern: '\\d*' }] } }),
+      /matches the empty string/,
+    );
+    assert.throws(() => parseConfig({ ...base, privacy: { identifierPatterns: [{ kind: 'Acct ID', pattern: 'a' }] } }), /lower-case slug/);
+  });
+
+  test('an accepted pattern reaches the issue sanitizer: what it finds becomes a pseudonym', () => {
+    const config = parseConfig({ ...base, privacy: { identifierPatterns: [{ kind: 'account', pattern: '\\bacct#(\\d{6})\\b' }] } });
+    const out = issueSanitizer(config)('billing acct#123456 overdue');
+    assert.match(out, /^billing acct#\[account:[0-9a-f]{10}\] overdue$/);
   });
 });

@@ -4,7 +4,15 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'vitest';
-import { makeSanitizer, pseudonym, sanitize, sanitizeDeep } from '#domain/privacy/sanitize';
+import {
+  identifierPatternError,
+  looksRandom,
+  makeSanitizer,
+  pseudonym,
+  sanitize,
+  sanitizeDeep,
+  shannonEntropy,
+} from '#domain/privacy/sanitize';
 import { main } from '../bin/cli.ts';
 
 const root = join(import.meta.dirname, '..');
@@ -14,6 +22,19 @@ const planted = JSON.parse(readFileSync(join(corpusDir, 'planted.json'), 'utf8')
 const ordinary = readFileSync(join(corpusDir, 'ordinary.txt'), 'utf8').trimEnd().split('\n');
 
 describe('sanitizer on the planted corpus', () => {
+  test('measured: no planted form leaks, no ordinary line changes (the figures docs/triage.md quotes)', () => {
+    assert.ok(corpus.length >= 150, `at least 150 planted forms (${corpus.length})`);
+    assert.ok(ordinary.length >= 60, `at least 60 ordinary lines (${ordinary.length})`);
+    const s = makeSanitizer();
+    const leaked = corpus.filter((line, i) => s(line).includes((planted[i] as { secret: string }).secret));
+    const changed = ordinary.filter((line) => makeSanitizer()(line) !== line);
+    console.info(
+      `sanitizer: ${leaked.length} of ${corpus.length} planted forms leaked; ${changed.length} of ${ordinary.length} ordinary lines changed`,
+    );
+    assert.deepEqual(leaked, [], 'leaks');
+    assert.deepEqual(changed, [], 'false positives');
+  });
+
   test('every planted secret and identifier is gone from the output, each replaced by its label', () => {
     assert.equal(corpus.length, planted.length, 'one planted secret per corpus line');
     const s = makeSanitizer();
@@ -50,6 +71,139 @@ describe('sanitizer on the planted corpus', () => {
   test('a number that fails the Luhn check or has no card issuer prefix is not a card', () => {
     assert.equal(sanitize('order 4111 1111 1111 1112 retried'), 'order 4111 1111 1111 1112 retried');
     assert.equal(sanitize('trace 9111111111111111 done'), 'trace 9111111111111111 done');
+  });
+});
+
+describe('secret-named keys, provider formats and the entropy check', () => {
+  test('a key with a prefix or suffix is still a secret key, in env, JSON, YAML, query strings and headers', () => {
+    assert.equal(sanitize('DB_PASSWORD=hunter22 next'), 'DB_PASSWORD=[password] next');
+    assert.equal(sanitize('{"db_password": "hunter22"}'), '{"db_password": "[password]"}');
+    assert.equal(sanitize('  stripe_secret: abc123'), '  stripe_secret: [secret]');
+    assert.equal(sanitize('GET /x?client_secret=abc123&y=1'), 'GET /x?client_secret=[secret]&y=1');
+    assert.equal(sanitize('DD-API-KEY: 0123abcd'), 'DD-API-KEY: [api-key]');
+    assert.equal(sanitize('//registry.npmjs.org/:_authToken=abcd1234'), '//registry.npmjs.org/:_authToken=[secret]');
+  });
+
+  test('a key that names something about the secret, not the secret, keeps its value', () => {
+    for (const line of [
+      'DB_PASSWORD_FILE=/run/secrets/db',
+      'password_min_length=12',
+      'secret_arn=arn:aws:secretsmanager:x',
+      'max_tokens=1024',
+    ]) {
+      assert.equal(sanitize(line), line);
+    }
+  });
+
+  test('placeholders and flags after a secret key stay: they are not secrets', () => {
+    for (const line of ['password: ${DB_PASSWORD}', 'using password: YES', 'api_key=<your key>', 'token=***']) {
+      assert.equal(sanitize(line), line);
+    }
+  });
+
+  test('a YAML secret runs to the end of its line, not to the first space', () => {
+    assert.equal(sanitize('password: correct horse battery staple'), 'password: [password]');
+    assert.equal(sanitize('log: password: hunter22 for bob'), 'log: password: [password] for bob');
+  });
+
+  test('bare `token:` and database keys are redacted only when the value looks random (Shannon entropy)', () => {
+    assert.equal(sanitize('token: expired'), 'token: expired');
+    assert.equal(sanitize('token: 9fQ2xLr7Vb3kWm8TzP1c'), 'token: [secret]');
+    assert.equal(sanitize('cache_key=orders:page:2'), 'cache_key=orders:page:2');
+    assert.equal(sanitize('idempotency_key=Zq81Lm2Xv7Rt4Yb9Kc3W'), 'idempotency_key=[secret]');
+    assert.equal(sanitize('token=expired'), 'token=[secret]', 'after `=` a bare token is redacted whatever it looks like');
+  });
+
+  test('the entropy threshold: 3.5 bits per character (3.0 for hexadecimal), at least 16 characters with letters and digits', () => {
+    assert.equal(shannonEntropy('aaaa'), 0);
+    assert.equal(shannonEntropy('abcd'), 2);
+    assert.ok(looksRandom('9fQ2xLr7Vb3kWm8TzP1c'));
+    assert.ok(looksRandom('3f9a2b7c1d4e5f6a7b8c'));
+    assert.ok(!looksRandom('new-checkout-flow'));
+    assert.ok(!looksRandom('reports/2026/03/summary.csv'));
+    assert.ok(!looksRandom('aaaaaaaaaaaaaaaa1111'));
+  });
+
+  test('an Authorization header in any case keeps its scheme and loses its credentials', () => {
+    assert.equal(sanitize('authorization: bearer abc.def-123'), 'authorization: bearer [bearer-token]');
+    assert.equal(sanitize('Authorization: SSWS 00abcdefghijklmnop'), 'Authorization: SSWS [bearer-token]');
+    assert.equal(sanitize('bearer authentication failed'), 'bearer authentication failed', 'lower-case prose stays');
+  });
+
+  test('cookie values go, Set-Cookie attributes stay', () => {
+    assert.equal(
+      sanitize('Set-Cookie: sid=abc123; Path=/; Max-Age=3600; HttpOnly'),
+      'Set-Cookie: sid=[session-cookie]; Path=/; Max-Age=3600; HttpOnly',
+    );
+  });
+
+  test('mysql -p<password> goes; -p alone (a prompt) and -P <port> stay', () => {
+    assert.equal(sanitize('mysql -u app -pS3cret shop'), 'mysql -u app -p[password] shop');
+    assert.equal(sanitize('mysql -u app -p -P 3306 shop'), 'mysql -u app -p -P 3306 shop');
+  });
+
+  test('every pattern runs in linear time: 100 000 characters of near-matches take well under a second', () => {
+    for (const text of [
+      'a-'.repeat(50_000),
+      'password='.repeat(11_000),
+      '+1 '.repeat(33_000),
+      'tenant '.repeat(14_000),
+      'mysql '.repeat(16_000),
+      'x@'.repeat(50_000),
+      'ab:/'.repeat(25_000),
+    ]) {
+      const start = performance.now();
+      sanitize(text);
+      assert.ok(performance.now() - start < 1500, `${text.slice(0, 12)}… took ${Math.round(performance.now() - start)} ms`);
+    }
+  });
+});
+
+describe('identifiers in free text', () => {
+  test('phone numbers, SSNs and IBANs become pseudonyms; one number keeps one pseudonym whatever its spacing', () => {
+    const s = makeSanitizer({ hashKey: 'k1' });
+    assert.equal(s('call +1 415 555 0132'), `call ${pseudonym('phone', '+14155550132', 'k1')}`);
+    assert.equal(s('call +1-415-555-0132'), `call ${pseudonym('phone', '+14155550132', 'k1')}`);
+    assert.equal(s('ssn 123-45-6789'), `ssn ${pseudonym('national-id', '123-45-6789', 'k1')}`);
+    assert.equal(s('to DE89 3704 0044 0532 0130 00.'), `to ${pseudonym('iban', 'DE89370400440532013000', 'k1')}.`);
+  });
+
+  test('an IBAN that fails the mod-97 check, an impossible SSN and a short number stay', () => {
+    for (const line of ['to GB82 WEST 1234 5698 7654 33', 'id 000-12-3456 and 666-12-3456', 'delta +12 34 ms', 'build 2026-03-02']) {
+      assert.equal(sanitize(line), line);
+    }
+  });
+
+  test('`tenant <id>` and `user id <id>` forms are hashed like `tenant=<id>`; words after them stay', () => {
+    const s = makeSanitizer({ hashKey: 'k1' });
+    assert.equal(s('quota for tenant acme-corp-7731'), `quota for tenant ${pseudonym('tenant', 'acme-corp-7731', 'k1')}`);
+    assert.equal(s('user id usr_8Kq2 not found'), `user id ${pseudonym('user', 'usr_8Kq2', 'k1')} not found`);
+    assert.equal(s('tenant not found for user session'), 'tenant not found for user session');
+  });
+
+  test('configured identifier patterns: the first group is the identifier, or the whole match without one', () => {
+    const s = makeSanitizer({
+      hashKey: 'k1',
+      identifierPatterns: [
+        { kind: 'account', pattern: '\\bacct#(\\d{6})\\b' },
+        { kind: 'patient', pattern: '\\bPAT-\\d{5}\\b' },
+      ],
+    });
+    assert.equal(s('billing acct#123456 overdue'), `billing acct#${pseudonym('account', '123456', 'k1')} overdue`);
+    assert.equal(s('record PAT-00042 opened'), `record ${pseudonym('patient', 'PAT-00042', 'k1')} opened`);
+    assert.equal(s.counts.account, 1);
+  });
+
+  test('an identifier pattern that does not compile, matches nothing but the empty string, or has no slug kind is refused', () => {
+    assert.match(identifierPatternError({ kind: 'x', pattern: '(unclosed' }) ?? '', /does not compile/);
+    assert.match(identifierPatternError({ kind: 'x', pattern: 'a*' }) ?? '', /matches the empty string/);
+    assert.match(identifierPatternError({ kind: 'Bad Kind', pattern: 'a' }) ?? '', /lower-case slug/);
+    assert.equal(identifierPatternError({ kind: 'x', pattern: 'a+' }), undefined);
+    assert.throws(() => makeSanitizer({ identifierPatterns: [{ kind: 'x', pattern: '[' }] }), /identifier pattern refused/);
+  });
+
+  test('an e-mail address with an apostrophe goes whole', () => {
+    assert.equal(sanitize("to o'brien@example.com"), `to ${pseudonym('email', "o'brien@example.com")}`);
   });
 });
 
@@ -92,6 +246,22 @@ describe('prodloop sanitize', () => {
     const text = out.join('\n');
     assert.equal(text.split('\n').length, corpus.length);
     for (const { secret } of planted) assert.ok(!text.includes(secret), secret);
+  });
+
+  test('--identifier-pattern KIND=REGEX adds a pattern; one that does not compile is a usage error', async () => {
+    const file = join(corpusDir, 'README.md');
+    const out: string[] = [];
+    const code = await main(['sanitize', file, '--identifier-pattern', 'doc=\\bcorpus\\b'], (s) => out.push(s));
+    assert.equal(code, 0);
+    assert.match(out.join('\n'), /\[doc:[0-9a-f]{10}\]/);
+    const errors: string[] = [];
+    const bad = await main(
+      ['sanitize', file, '--identifier-pattern', 'doc=(x'],
+      () => {},
+      (s) => errors.push(s),
+    );
+    assert.equal(bad, 2);
+    assert.match(errors.join('\n'), /--identifier-pattern doc=\(x: pattern "\(x" does not compile/);
   });
 
   test('reads standard input when no file is given, and --stats counts what it redacted', () => {

@@ -52,6 +52,7 @@ export function sanitizerFor(config: Pick<ProdloopConfig, 'privacy' | 'tenantDim
   return makeSanitizer({
     ...(config.privacy?.hashKey ? { hashKey: config.privacy.hashKey } : {}),
     identifierKeys: [...(config.privacy?.identifierKeys ?? []), config.tenantDimension],
+    identifierPatterns: config.privacy?.identifierPatterns ?? [],
     knownIdentifiers: known.map((value) => ({ kind: 'tenant' as const, value })),
   });
 }

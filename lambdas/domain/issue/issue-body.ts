@@ -50,6 +50,7 @@ export function issueSanitizer(config: Partial<Pick<ProdloopConfig, 'privacy' | 
   return makeSanitizer({
     ...(config.privacy?.hashKey ? { hashKey: config.privacy.hashKey } : {}),
     identifierKeys: [...(config.privacy?.identifierKeys ?? []), ...(config.tenantDimension ? [config.tenantDimension] : [])],
+    identifierPatterns: config.privacy?.identifierPatterns ?? [],
     knownIdentifiers: lineage?.signal.tenant ? [{ kind: 'tenant', value: lineage.signal.tenant }] : [],
   });
 }

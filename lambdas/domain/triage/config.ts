@@ -4,6 +4,7 @@
  * depends on, its traffic metric). Every key has a default; docs/triage.md explains each default.
  */
 import * as z from 'zod';
+import { identifierPatternError } from '#domain/privacy/sanitize';
 import type { MetricRef } from '#domain/signals/signals';
 import { logOrigin } from './evidence.ts';
 
@@ -98,6 +99,23 @@ export const privacySettings = z.object({
   hashKey: z.string().min(16).optional(),
   /** More keys whose values are tenant or user identifiers, besides the built-in ones and the tenant dimension. */
   identifierKeys: z.array(z.string().min(1)).default([]),
+  /**
+   * More identifier patterns, besides the built-in ones (`tenant <id>`, `user id <id>`…): a regular
+   * expression (flags `g` and `i`; with a capture group, the first group is the identifier) and the
+   * kind of its pseudonym (`[kind:…]`). Refused at synth when it does not compile or matches the empty
+   * string. Keep it linear: no nested quantifiers over the same characters.
+   */
+  identifierPatterns: z
+    .array(
+      z
+        .object({ kind: z.string().min(1), pattern: z.string().min(1) })
+        .strict()
+        .superRefine((p, ctx) => {
+          const error = identifierPatternError(p);
+          if (error) ctx.addIssue({ code: 'custom', message: error });
+        }),
+    )
+    .default([]),
 });
 export type PrivacySettings = z.infer<typeof privacySettings>;
 
