@@ -49,6 +49,23 @@ export function localDefinition(file = ASL_FILE): { definition: Record<string, u
 
 type TaskState = { Type: string; Resource?: string; Parameters?: Record<string, unknown> };
 
+/** Step Functions' limit on a state's input or output, and on an execution's input: 256 KiB of UTF-8. */
+export const STATE_PAYLOAD_LIMIT_BYTES = 256 * 1024;
+
+/** Why a state's input or output breaks Step Functions' payload limit (`States.DataLimitExceeded`), or undefined. */
+export function payloadOverLimit(
+  state: string,
+  which: 'input' | 'output',
+  data: { input?: unknown; output?: unknown },
+): string | undefined {
+  const value = which === 'input' ? data.input : data.output;
+  if (value === undefined) return undefined;
+  const bytes = Buffer.byteLength(JSON.stringify(value));
+  return bytes > STATE_PAYLOAD_LIMIT_BYTES
+    ? `States.DataLimitExceeded: the ${which} of state ${state} is ${bytes} bytes, over Step Functions' ${STATE_PAYLOAD_LIMIT_BYTES}`
+    : undefined;
+}
+
 export interface StateTransition {
   readonly execution: string;
   readonly state: string;
@@ -128,10 +145,15 @@ export class LocalWorkflow implements Required<Workflow> {
     });
     this.aborts.set(executionName, execution.abort);
     const done = (async () => {
+      let overLimit: string | undefined;
       const logs = (async () => {
         for await (const event of execution.eventLogs) {
-          const e = event as { type: string; state?: { name: string } };
+          const e = event as { type: string; state?: { name: string; input?: unknown; output?: unknown } };
           if (e.type === 'StateEntered' && e.state) path.push(e.state.name);
+          if ((e.type === 'StateEntered' || e.type === 'StateExited') && e.state && !overLimit) {
+            overLimit = payloadOverLimit(e.state.name, e.type === 'StateEntered' ? 'input' : 'output', e.state);
+            if (overLimit) execution.abort();
+          }
         }
       })();
       try {
@@ -141,8 +163,13 @@ export class LocalWorkflow implements Required<Workflow> {
         record.status = record.status === 'ABORTED' ? 'ABORTED' : 'FAILED';
         record.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       }
-      this.aborts.delete(executionName);
       await logs.catch(() => undefined);
+      // On AWS the execution fails where no Catch can see it; here it is stopped at the state that broke the limit.
+      if (overLimit) {
+        record.status = 'FAILED';
+        record.error = overLimit;
+      }
+      this.aborts.delete(executionName);
     })();
     this.executions.set(executionName, Object.assign(record, { done }));
   }
