@@ -30,6 +30,7 @@ const scenarios = [
   'test/cli-local.test.ts',
   'test/friction-workflow.test.ts',
   'test/lineage-loop.test.ts',
+  'test/monorepo-deploys.test.ts',
   'test/triage-suite.test.ts',
   'test/validate-scenarios.test.ts',
 ];

@@ -117,7 +117,10 @@ export function suspectDeploysSection(decision: Decision): string {
     const previous = d.previousSha ? ` (previous ${code(d.previousSha)})` : '';
     lines.push(`- ${code(d.deployId)}: ${code(d.service)} ${d.status} at ${utc(d.at)}${commit}${previous}`);
     if (d.prNumbers.length > 0) lines.push(`  - Pull requests: ${d.prNumbers.map((n) => `#${n}`).join(', ')}`);
-    if (d.changedPaths.length > 0) lines.push(`  - Changed paths: ${capped(d.changedPaths, code).join(', ')}`);
+    if (d.changedPaths.length > 0)
+      lines.push(
+        `  - Changed paths: ${capped(d.changedPaths, code).join(', ')}${d.changedPathsOmitted ? ` (and ${d.changedPathsOmitted} more the decision left out)` : ''}`,
+      );
     if (d.dependencyChanges.length > 0) {
       const changes = capped(
         d.dependencyChanges,

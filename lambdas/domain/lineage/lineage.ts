@@ -150,7 +150,8 @@ export const evidence = z.object({
   tenantsAffected: z.number().int().min(0),
   tenantsActive: z.number().int().min(0),
   breadth: z.number().min(0).max(1),
-  suspectDeploys: z.array(recordedDeploy).default([]),
+  /** Each deploy with at most MAX_EVIDENCE_PATHS of its changed paths, and how many were left out. */
+  suspectDeploys: z.array(recordedDeploy.extend({ changedPathsOmitted: z.number().int().positive().optional() })).default([]),
   candidates: z.array(candidate).default([]),
   quarantinedPaths: z.array(z.string()).default([]),
   ...triageEvidenceFields,

@@ -257,6 +257,29 @@ export function gatherEvidence(input: TriageInput): Evidence {
 
 const DEPLOY_CAUSES: ReadonlySet<string> = new Set(['platform-deploy', 'dependency-change']);
 
+/**
+ * Changed paths of a suspect deploy kept in the decision. The decision travels through Step Functions
+ * state (256 KiB) and into the lineage's item: two monorepo deploys listing every file they changed
+ * (legal events of about 160 KB each) made a 322 KB decision. Triage itself reads every path; the
+ * decision keeps the first ones and says how many it left out.
+ */
+export const MAX_EVIDENCE_PATHS = 100;
+
+function bounded(evidence: Evidence): Evidence {
+  return {
+    ...evidence,
+    suspectDeploys: evidence.suspectDeploys.map((d) =>
+      d.changedPaths.length <= MAX_EVIDENCE_PATHS
+        ? d
+        : {
+            ...d,
+            changedPaths: d.changedPaths.slice(0, MAX_EVIDENCE_PATHS),
+            changedPathsOmitted: d.changedPaths.length - MAX_EVIDENCE_PATHS,
+          },
+    ),
+  };
+}
+
 export function decide(input: TriageInput): Decision {
   const { evidence, analysis, settings, breadthKnown, depth } = gather(input);
   const t = input.config.thresholds;
@@ -281,7 +304,7 @@ export function decide(input: TriageInput): Decision {
   const base = {
     tier: tier.tier,
     priority: priority.priority,
-    evidence,
+    evidence: bounded(evidence),
     attribution: top.cause,
     rank: { tier: tier.why, priority: priority.why },
   } as const;
