@@ -3,9 +3,28 @@
  * `cdk synth -c prodloop='{...}'`), validated with the same schema the functions use at cold start.
  */
 
+import { join } from 'node:path';
 import type { Construct } from 'constructs';
 import { type ProdloopConfig, parseConfig } from '#domain/config/config';
 import { ConfigError } from '#domain/shared/errors';
+import { eventsPerLook, HISTORY_EVENT_LIMIT, HISTORY_RESERVE, maxLooks } from './history-budget.ts';
+
+const STATEMACHINES = join(import.meta.dirname, '..', 'statemachines');
+/** The loops whose looks run in one execution: the configuration key that counts them, and where each look starts. */
+const LOOPS = [
+  {
+    key: 'validation.maxEvaluations',
+    file: 'lineage.asl.json',
+    start: 'Wait before evaluating',
+    count: (c: ProdloopConfig) => c.validation.maxEvaluations,
+  },
+  {
+    key: 'deployWatch.evaluations',
+    file: 'deploy-watch.asl.json',
+    start: 'Wait for traffic',
+    count: (c: ProdloopConfig) => c.deployWatch.evaluations,
+  },
+] as const;
 
 /** The context key prodloop reads its configuration from. */
 export const CONFIG_CONTEXT_KEY = 'prodloop';
@@ -36,6 +55,18 @@ export function configFromContext(scope: Construct, key: string = CONFIG_CONTEXT
  */
 export function validateConfig(raw: unknown, origin = 'prodloop configuration'): ProdloopConfig {
   const config = parseConfig(raw, origin);
+  const problems = LOOPS.flatMap((loop) => {
+    const file = join(STATEMACHINES, loop.file);
+    const most = maxLooks(file, loop.start);
+    if (loop.count(config) <= most) return [];
+    const look = eventsPerLook(file, loop.start);
+    return [
+      `  - ${loop.key}: ${loop.count(config)} looks do not fit one execution: each writes ${look.events} events to its history ` +
+        `(statemachines/${loop.file}: ${look.path.join(' → ')}), so at most ${most} fit Step Functions' ${HISTORY_EVENT_LIMIT} ` +
+        `events with ${HISTORY_RESERVE} left for the rest of the execution and its retries`,
+    ];
+  });
+  if (problems.length > 0) throw new ConfigError(`${origin} is invalid:\n${problems.join('\n')}`);
   const bytes = Buffer.byteLength(serializeConfig(config), 'utf8');
   if (bytes > MAX_CONFIG_BYTES) {
     throw new ConfigError(

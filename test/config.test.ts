@@ -1,9 +1,14 @@
 /** The configuration as a platform team writes it: what is refused at synth, and why. */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { describe, test } from 'vitest';
 import { parseConfig } from '#domain/config/config';
 import { issueSanitizer } from '#domain/issue/issue-body';
 import { ConfigError } from '#domain/shared/errors';
+import { validateConfig } from '../lib/config.ts';
+import { eventsPerLook, maxLooks } from '../lib/history-budget.ts';
+
+const STATEMACHINES = join(import.meta.dirname, '..', 'statemachines');
 
 const base = { githubRepository: 'acme/shop', watchedAlarms: { namePrefixes: ['prod-'] } };
 
@@ -50,5 +55,25 @@ describe('privacy.identifierPatterns', () => {
     const config = parseConfig({ ...base, privacy: { identifierPatterns: [{ kind: 'account', pattern: '\\bacct#(\\d{6})\\b' }] } });
     const out = issueSanitizer(config)('billing acct#123456 overdue');
     assert.match(out, /^billing acct#\[account:[0-9a-f]{10}\] overdue$/);
+  });
+});
+
+describe("Step Functions' history limit", () => {
+  test('as many validation looks as fit 25,000 history events are accepted; one more is refused, saying what each look costs', () => {
+    assert.equal(eventsPerLook(join(STATEMACHINES, 'lineage.asl.json'), 'Wait before evaluating').events, 16);
+    assert.equal(validateConfig({ ...base, validation: { maxEvaluations: 1500 } }).validation.maxEvaluations, 1500);
+    assert.throws(
+      () => validateConfig({ ...base, validation: { maxEvaluations: 1501 } }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        /validation\.maxEvaluations: 1501 looks do not fit one execution: each writes 16 events/.test(error.message),
+    );
+    assert.throws(() => validateConfig({ ...base, validation: { maxEvaluations: 5000 } }), /at most 1500 fit/);
+  });
+
+  test("the deploy watch's own cap (100 looks) fits its loop's history bound, so its largest value synthesizes", () => {
+    assert.equal(eventsPerLook(join(STATEMACHINES, 'deploy-watch.asl.json'), 'Wait for traffic').events, 11);
+    assert.ok(maxLooks(join(STATEMACHINES, 'deploy-watch.asl.json'), 'Wait for traffic') >= 100);
+    assert.equal(validateConfig({ ...base, deployWatch: { evaluations: 100 } }).deployWatch.evaluations, 100);
   });
 });
