@@ -5,7 +5,7 @@
  * same file.
  */
 import { readFileSync } from 'node:fs';
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
@@ -75,8 +75,10 @@ export class WorkflowStateMachine extends StateMachine {
     // In the scope, next to the state machine, as before this construct existed: the logical ids stay.
     const logGroup = new LogGroup(scope, props.logGroupId ?? `${id}Logs`, {
       // Step Functions writes through CloudWatch vended logs; names under this prefix keep the
-      // log delivery's resource policy from growing with every state machine.
-      logGroupName: `/aws/vendedlogs/states/${Stack.of(scope).stackName}-${workflow}`,
+      // log delivery's resource policy from growing with every state machine. The group is kept when
+      // the stack is destroyed, so its name ends in the stack's own id: a stack deployed again after
+      // a destroy gets new groups instead of failing on the kept ones' names.
+      logGroupName: Fn.join('', [`/aws/vendedlogs/states/${Stack.of(scope).stackName}-${workflow}-`, stackUuid(scope)]),
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
@@ -136,4 +138,9 @@ export function checkRetries(definitionFile: string, workflow: string): void {
   const drift = retryDrift(JSON.parse(readFileSync(definitionFile, 'utf8')));
   if (drift.length > 0)
     throw new Error(`${definitionFile} (${workflow}) breaks the retry policy of lib/retry-policy.ts: ${drift.join('; ')}`);
+}
+
+/** The UUID that ends the stack's id (`arn:aws:cloudformation:…:stack/<name>/<uuid>`): new for every stack created. */
+function stackUuid(scope: Construct): string {
+  return Fn.select(2, Fn.split('/', Stack.of(scope).stackId ?? Aws.STACK_ID));
 }

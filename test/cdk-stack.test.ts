@@ -27,6 +27,16 @@ const exampleConfig = cdkJsonContext.prodloop as Record<string, unknown>;
 
 type Resource = { Type: string; Properties: Record<string, Cfn>; DependsOn?: string | string[]; DeletionPolicy?: string };
 const resources = (type: string) => template.findResources(type) as Record<string, Resource>;
+/** A name CloudFormation joins, as text: the UUID that ends the stack's id shows as `<stack uuid>`. */
+function flatten(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+  if (join) return join[1].map(flatten).join(join[0]);
+  const select = (value as { 'Fn::Select'?: [number, { 'Fn::Split'?: [string, { Ref?: string }] }] })['Fn::Select'];
+  if (select?.[0] === 2 && select[1]['Fn::Split']?.[0] === '/' && select[1]['Fn::Split'][1].Ref === 'AWS::StackId') return '<stack uuid>';
+  return JSON.stringify(value);
+}
+const logGroupName = (id: string) => flatten(resources('AWS::Logs::LogGroup')[id]?.Properties.LogGroupName);
 const logicalId = (construct: IConstruct) => stack.resolve((construct.node.defaultChild as CfnElement).logicalId) as string;
 const functionId = (name: FunctionName) => logicalId(stack.functions[name].function);
 const fnArn = (name: FunctionName) => ({ 'Fn::GetAtt': [functionId(name), 'Arn'] });
@@ -372,7 +382,18 @@ describe('the lineage loop', () => {
     assert.equal(p.LoggingConfiguration.Level, 'ALL');
     assert.equal(p.LoggingConfiguration.IncludeExecutionData, false);
     const logGroupId = p.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0];
-    assert.match(resources('AWS::Logs::LogGroup')[logGroupId]?.Properties.LogGroupName, /^\/aws\/vendedlogs\/states\//);
+    assert.match(logGroupName(logGroupId), /^\/aws\/vendedlogs\/states\/.*-lineage-<stack uuid>$/);
+  });
+
+  test("a kept log group's name ends in the stack's own id, so a stack deployed again after a destroy does not collide with it", () => {
+    const logGroups = Object.values(resources('AWS::Logs::LogGroup')).filter((r) =>
+      /vendedlogs/.test(JSON.stringify(r.Properties.LogGroupName)),
+    );
+    assert.ok(logGroups.length >= 2);
+    for (const g of logGroups) {
+      assert.equal(g.DeletionPolicy, 'Retain');
+      assert.match(flatten(g.Properties.LogGroupName), /-<stack uuid>$/);
+    }
   });
 
   // biome-ignore lint/suspicious/noTemplateCurlyInString: the test is about literal ${...} placeholders
@@ -475,7 +496,7 @@ describe('the deploy watch', () => {
     assert.deepEqual(p.TracingConfiguration, { Enabled: true });
     assert.equal(p.LoggingConfiguration.IncludeExecutionData, false);
     const logGroupId = p.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0];
-    assert.match(resources('AWS::Logs::LogGroup')[logGroupId]?.Properties.LogGroupName, /^\/aws\/vendedlogs\/states\/.*-deploy-watch$/);
+    assert.match(logGroupName(logGroupId), /^\/aws\/vendedlogs\/states\/.*-deploy-watch-<stack uuid>$/);
   });
 
   test('its placeholders are the ARNs of the deploy-watch, github and escalate functions, and its role invokes only those', () => {
