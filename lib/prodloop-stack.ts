@@ -4,6 +4,7 @@
  */
 
 import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { ENV } from '#adapters/env';
@@ -200,7 +201,7 @@ export class ProdloopStack extends Stack {
         'deploy-watch': this.deployWatch.stateMachine,
         ...(this.friction ? { friction: this.friction.stateMachine } : {}),
       },
-      stateMachineAlarms: [...this.loop.alarms, ...this.deployWatch.alarms, ...(this.friction?.alarms ?? [])],
+      stateMachineAlarms: [...this.loop.alarms, ...this.deployWatch.alarms, ...this.frictionRunAlarms()],
       watchedAlarmPrefixes: config.watchedAlarms.namePrefixes,
     });
 
@@ -226,6 +227,14 @@ export class ProdloopStack extends Stack {
       value: this.selfWatch.dashboard.dashboardName,
       description: "prodloop's own health: queues, functions, state machines (docs/operations.md)",
     });
+  }
+
+  /** The friction workflow's alarms on its own runs; its rate alarms are signals about the agents, not about prodloop. */
+  private frictionRunAlarms(): Alarm[] {
+    const friction = this.friction;
+    if (!friction) return [];
+    const rates: readonly Alarm[] = Object.values(friction.rateAlarms);
+    return friction.alarms.filter((alarm) => !rates.includes(alarm));
   }
 
   /** Every dead-letter and parking queue of the stack, with what lands there and what to look at first. */

@@ -131,14 +131,14 @@ export class SelfWatch extends Construct {
           `${name}-errors`,
           fn.function.metricErrors({ statistic: 'Sum', period }),
           0,
-          `the ${name} function failed in the last 5 minutes. First: its log group (errors with their stack trace); events it failed on are retried, then parked.`,
+          `the ${name} function failed in the last 5 minutes. First: its log group (the error and its stack trace). See docs/operations.md.`,
         ),
         throttles: alarm(
           `${name}-throttles`,
           `${name}-throttles`,
           fn.function.metricThrottles({ statistic: 'Sum', period }),
           0,
-          `the ${name} function was throttled in the last 5 minutes. First: the account's concurrent executions (Lambda ConcurrentExecutions) against its quota, and what else runs in the account.`,
+          `the ${name} function was throttled in the last 5 minutes. First: the account's Lambda ConcurrentExecutions against its quota, and what else runs in the account. See docs/operations.md.`,
         ),
       };
     }

@@ -86,7 +86,7 @@ for (const [label, s, queues, functions] of [
       assert.equal(ops.length, 2 * (lambdas.length + sqsQueues.length));
       for (const alarm of ops) {
         assert.ok(String(alarm.AlarmDescription).startsWith(`${OPS_DESCRIPTION_PREFIX} `), alarm.AlarmName);
-        assert.match(alarm.AlarmDescription, /First: /);
+        assert.match(alarm.AlarmDescription, /First: .+ See docs\/operations\.md\.$/);
       }
       const parking = ops.find((a) => a.AlarmName === `${OPS_ALARM_PREFIX}Prodloop-parking-visible`);
       assert.match(parking?.AlarmDescription, /reason attribute/);
@@ -136,6 +136,16 @@ for (const [label, s, queues, functions] of [
         for (const metric of ['ExecutionsStarted', 'ExecutionsFailed']) {
           assert.ok(text.includes(`"AWS/States","${metric}","StateMachineArn","<${id}>"`), `${id} ${metric}`);
         }
+      }
+    });
+
+    test("shows the state of every prodloop alarm, and none of friction's rate alarms (signals, not prodloop's health)", () => {
+      const text = body();
+      for (const [id, alarm] of resourcesOf(s, 'AWS::CloudWatch::Alarm')) {
+        const shown = text.includes(`<${id}.Arn>`);
+        const isRate =
+          alarm.Properties.Namespace !== 'AWS/States' && !String(alarm.Properties.AlarmName ?? '').startsWith(OPS_ALARM_PREFIX);
+        assert.equal(shown, !isRate, `${id} ${alarm.Properties.AlarmName ?? alarm.Properties.MetricName}`);
       }
     });
 
