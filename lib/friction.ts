@@ -17,6 +17,7 @@ import { SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
 import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { CfnStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { FRICTION_ENV } from '#adapters/env';
@@ -75,6 +76,8 @@ export class FrictionSignals extends Construct {
   readonly functions: Readonly<Record<FrictionFunctionName, ProdloopFunction>>;
   readonly stateMachine: WorkflowStateMachine;
   readonly schedule: Rule;
+  /** Daily runs EventBridge could not start. */
+  readonly scheduleDeadLetters: IQueue;
   /** One alarm per friction kind, on its daily rate. */
   readonly rateAlarms: Readonly<Record<FrictionKind, Alarm>>;
   readonly alarms: readonly Alarm[];
@@ -241,6 +244,7 @@ export class FrictionSignals extends Construct {
     const scheduleDeadLetters = new DeadLetterQueue(this, 'ScheduleDeadLetters', {
       holds: 'daily friction runs EventBridge could not start',
     }).queue;
+    this.scheduleDeadLetters = scheduleDeadLetters;
     this.schedule = new Rule(this, 'Daily', {
       description: 'prodloop friction: analyse the previous day of coding-agent transcripts',
       schedule: Schedule.cron({ minute: '0', hour: String(settings.scheduleHourUtc) }),

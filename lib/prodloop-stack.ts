@@ -4,6 +4,7 @@
  */
 
 import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { ENV } from '#adapters/env';
@@ -16,6 +17,7 @@ import { FrictionSignals } from './friction.ts';
 import { type FunctionName, type LogLevel, ProdloopFunction } from './function.ts';
 import { GithubAccess } from './github-access.ts';
 import { LineageLoop } from './lineage-loop.ts';
+import { SelfWatch, type WatchedQueue } from './self-watch.ts';
 import { SignalIngest } from './signal-ingest.ts';
 import { LineageTable } from './store.ts';
 
@@ -56,6 +58,8 @@ export class ProdloopStack extends Stack {
   readonly deployWatch: DeployWatch;
   /** Friction signals from coding-agent transcripts, when the configuration has a `friction` key. */
   readonly friction?: FrictionSignals;
+  /** prodloop's alarms on itself (its queues, its functions) and its dashboard. */
+  readonly selfWatch: SelfWatch;
 
   constructor(scope: Construct, id: string, props: ProdloopStackProps = {}) {
     super(scope, id, {
@@ -188,6 +192,19 @@ export class ProdloopStack extends Stack {
       });
     }
 
+    this.selfWatch = new SelfWatch(this, 'Operations', {
+      alarmTopic: this.escalation.topic,
+      queues: this.watchedQueues(),
+      functions: { ...functions, ...this.friction?.functions },
+      stateMachines: {
+        lineage: stateMachine,
+        'deploy-watch': this.deployWatch.stateMachine,
+        ...(this.friction ? { friction: this.friction.stateMachine } : {}),
+      },
+      stateMachineAlarms: [...this.loop.alarms, ...this.deployWatch.alarms, ...this.frictionRunAlarms()],
+      watchedAlarmPrefixes: config.watchedAlarms.namePrefixes,
+    });
+
     new CfnOutput(this, 'TableName', { value: table.tableName, description: 'The lineage table' });
     new CfnOutput(this, 'StateMachineArn', { value: stateMachine.stateMachineArn, description: 'The lineage loop' });
     new CfnOutput(this, 'DeployWatchStateMachineArn', {
@@ -206,6 +223,51 @@ export class ProdloopStack extends Stack {
       value: this.ingest.alarmIntakeTopic.topicArn,
       description: 'Add as an alarm action to send an alarm to prodloop directly',
     });
+    new CfnOutput(this, 'DashboardName', {
+      value: this.selfWatch.dashboard.dashboardName,
+      description: "prodloop's own health: queues, functions, state machines (docs/operations.md)",
+    });
+  }
+
+  /** The friction workflow's alarms on its own runs; its rate alarms are signals about the agents, not about prodloop. */
+  private frictionRunAlarms(): Alarm[] {
+    const friction = this.friction;
+    if (!friction) return [];
+    const rates: readonly Alarm[] = Object.values(friction.rateAlarms);
+    return friction.alarms.filter((alarm) => !rates.includes(alarm));
+  }
+
+  /** Every dead-letter and parking queue of the stack, with what lands there and what to look at first. */
+  private watchedQueues(): WatchedQueue[] {
+    const queues: WatchedQueue[] = [
+      {
+        name: 'parking',
+        queue: this.ingest.parking,
+        holds: 'an event a function rejected or failed on after its retries',
+        firstCheck: "the message's reason attribute (or, from a failed invocation, its responsePayload).",
+      },
+      {
+        name: 'rule-dead-letters',
+        queue: this.ingest.ruleDeadLetters,
+        holds: 'an event EventBridge could not deliver to a function',
+        firstCheck: 'the ERROR_CODE and ERROR_MESSAGE attributes of the message (permissions, a deleted or throttled function).',
+      },
+      {
+        name: 'intake-dead-letters',
+        queue: this.ingest.intakeDeadLetters,
+        holds: 'an alarm notification SNS could not deliver to ingest-alarm',
+        firstCheck: 'the ErrorCode and ErrorMessage attributes of the message, and whether ingest-alarm exists and SNS may invoke it.',
+      },
+    ];
+    if (this.friction) {
+      queues.push({
+        name: 'friction-schedule-dead-letters',
+        queue: this.friction.scheduleDeadLetters,
+        holds: 'a daily friction run EventBridge could not start',
+        firstCheck: 'the ERROR_CODE and ERROR_MESSAGE attributes of the message; then rerun the day with {"day": "YYYY-MM-DD"}.',
+      });
+    }
+    return queues;
   }
 }
 
