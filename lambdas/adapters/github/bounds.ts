@@ -27,13 +27,31 @@ export function fitsBeforeDeadline(bounds: Pick<GitHubBounds, 'deadline' | 'now'
   return ms <= remainingMs(bounds);
 }
 
+/** Errors of `waitPastDeadline`, with the wait they would have needed. */
+const pastDeadline = new WeakMap<Error, number>();
+
 /** The TransientError of a wait that would not end before the deadline. */
-export function waitPastDeadline(bounds: Pick<GitHubBounds, 'deadline' | 'now'>, what: string, waitMs: number, options?: ErrorOptions) {
+export function waitPastDeadline(
+  bounds: Pick<GitHubBounds, 'deadline' | 'now'>,
+  what: string,
+  waitMs: number,
+  options?: ErrorOptions,
+): TransientError {
   const left = Math.max(0, remainingMs(bounds));
-  return new TransientError(
+  const error = new TransientError(
     `${what} needs a wait of ${seconds(waitMs)} before retrying, more than the ${seconds(left)} left before the invocation's deadline: not waited, left to the step's retry`,
     options,
   );
+  pastDeadline.set(error, waitMs);
+  return error;
+}
+
+/**
+ * Whether the error is one of `waitPastDeadline`: GitHub asked for a wait (a rate limit's
+ * retry-after, say) that does not fit, so nothing in this invocation retries it sooner.
+ */
+export function isWaitPastDeadline(error: unknown): boolean {
+  return error instanceof Error && pastDeadline.has(error);
 }
 
 /**

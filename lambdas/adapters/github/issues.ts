@@ -7,7 +7,7 @@ import { lineageMarker, PRODLOOP_LABEL, parseIssueMetadata } from '#domain/issue
 import type { IssueRef } from '#domain/lineage/lineage';
 import { NotFoundError, TransientError } from '#domain/shared/errors';
 import type { IssueTracker } from '#ports/issues';
-import { fitsBeforeDeadline } from './bounds.ts';
+import { fitsBeforeDeadline, isWaitPastDeadline } from './bounds.ts';
 import type { GitHubClient } from './client.ts';
 import { toGitHubError } from './errors.ts';
 
@@ -192,6 +192,8 @@ export class GitHubIssueTracker implements IssueTracker {
    */
   async #backOff(failure: Error, attempt: number): Promise<void> {
     if (!(failure instanceof TransientError) || attempt >= this.#fileAttempts) throw failure;
+    // GitHub asked for a longer wait than the invocation has left: retrying sooner would ignore it.
+    if (isWaitPastDeadline(failure)) throw failure;
     const wait = this.#retryDelayMs * attempt ** 2;
     if (!fitsBeforeDeadline({ deadline: this.#deadline }, wait)) {
       throw new TransientError(
