@@ -1,5 +1,5 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { githubIssueTracker, githubWiring } from '#adapters/github/wiring';
+import { githubIssueTracker, githubWiring, type InvocationContext, invocationDeadline } from '#adapters/github/wiring';
 import { runtime } from '#adapters/runtime';
 import { frictionEnv } from '#friction/adapters/env';
 import { S3ObjectStore } from '#friction/adapters/s3';
@@ -18,7 +18,9 @@ const emit = (line: string) => {
   process.stdout.write(`${line}\n`);
 };
 
-export const handler = async (event: unknown) => {
+export const handler = async (event: unknown, context?: InvocationContext) => {
+  // GitHub's requests, retries and waits end before the function's own timeout, less a margin.
+  github.until(invocationDeadline(context));
   friction ??= frictionEnv(process.env);
   const objects = new S3ObjectStore(s3, friction.bucket);
   const app = makeReport({

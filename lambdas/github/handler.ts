@@ -1,7 +1,7 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { EventBridgePublisher } from '#adapters/aws/eventbridge';
 import { ENV, requireEnv } from '#adapters/env';
-import { githubCodeHost, githubIssueTracker, githubWiring } from '#adapters/github/wiring';
+import { githubCodeHost, githubIssueTracker, githubWiring, type InvocationContext, invocationDeadline } from '#adapters/github/wiring';
 import { runtime } from '#adapters/runtime';
 import { makeGithub } from '#app/issues';
 
@@ -10,7 +10,9 @@ const events = new EventBridgePublisher(new EventBridgeClient({}), requireEnv(en
 // Shadow mode never reads the token: issues and revert proposals are dry-run records in the audit trail.
 const github = githubWiring({ config, secretId: env.GITHUB_TOKEN_SECRET_ID, store, clock, logger });
 
-export const handler = async (event: unknown) => {
+export const handler = async (event: unknown, context?: InvocationContext) => {
+  // GitHub's requests, retries and waits end before the function's own timeout, less a margin.
+  github.until(invocationDeadline(context));
   const app = makeGithub({
     config,
     store,

@@ -4,7 +4,7 @@ import { AwsDeployVersions } from '#adapters/aws/deploy-versions';
 import { StepFunctionsWorkflow } from '#adapters/aws/sfn';
 import { SqsParkingLot } from '#adapters/aws/sqs';
 import { ENV, requireEnv } from '#adapters/env';
-import { githubDeployReader, githubWiring } from '#adapters/github/wiring';
+import { githubDeployReader, githubWiring, type InvocationContext, invocationDeadline } from '#adapters/github/wiring';
 import { runtime } from '#adapters/runtime';
 import { makeRecordDeploy } from '#app/record-deploy';
 
@@ -25,7 +25,9 @@ const deployVersions = new AwsDeployVersions({
 // is not an error: issues exist only in the audit trail then, and fixes are recognised by service.
 const github = githubWiring({ config, secretId: env.GITHUB_TOKEN_SECRET_ID, store, clock, logger });
 
-export const handler = async (event: unknown) => {
+export const handler = async (event: unknown, context?: InvocationContext) => {
+  // GitHub's requests, retries and waits end before the function's own timeout, less a margin.
+  github.until(invocationDeadline(context));
   const host = await githubDeployReader(github);
   const app = makeRecordDeploy({
     config,

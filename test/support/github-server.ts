@@ -1,7 +1,8 @@
 /**
  * A small GitHub REST API on 127.0.0.1 for tests: the issue, comment, compare, pull request and
  * pull-requests-of-a-commit calls prodloop makes, answered from memory. It records every request and can be told to fail the next
- * requests with a given status and headers, to exercise retries and throttling over real HTTP.
+ * requests with a given status and headers, or to hold them without an answer, to exercise retries,
+ * throttling and timeouts over real HTTP.
  *
  * It stays one file over 400 lines: it is one server, whose routes answer from the same memory and
  * share its request log and its failure injection.
@@ -76,11 +77,19 @@ export interface GitHubServer {
   addIssue(issue: Partial<StoredIssue> & { title: string }): StoredIssue;
   /** Fails the next `n` matching requests with `status` and `headers`. */
   failNext(n: number, status: number, headers?: Record<string, string>, options?: FailOptions): void;
+  /**
+   * Holds the next `n` matching requests without ever answering (until the server closes), like a
+   * GitHub that hangs; with `afterHandling`, after handling them (the issue is created, the answer
+   * never comes). Their recorded status stays 0.
+   */
+  hangNext(n: number, options?: Omit<FailOptions, 'message'>): void;
   close(): Promise<void>;
 }
 
 interface Failure {
   remaining: number;
+  /** Never answer (hangNext). */
+  hang?: boolean;
   status: number;
   headers: Record<string, string>;
   options: FailOptions;
@@ -386,6 +395,7 @@ export async function startGitHubServer(options: { owner?: string; repo?: string
     requests.push(record);
 
     const failure = takeFailure(method, url.pathname);
+    if (failure?.hang && !failure.options.afterHandling) return;
     if (failure && !failure.options.afterHandling) {
       record.status = failure.status;
       send(res, failure.status, { message: failureMessage(failure) }, failure.headers);
@@ -400,6 +410,7 @@ export async function startGitHubServer(options: { owner?: string; repo?: string
       status = error.status;
       json = { message: error.message, ...(error.errors ? { errors: error.errors } : {}) };
     }
+    if (failure?.hang) return;
     if (failure) {
       res.removeHeader('link');
       record.status = failure.status;
@@ -428,6 +439,9 @@ export async function startGitHubServer(options: { owner?: string; repo?: string
     addIssue,
     failNext(n, status, headers = {}, options = {}) {
       if (n > 0) failures.push({ remaining: n, status, headers, options });
+    },
+    hangNext(n, options = {}) {
+      if (n > 0) failures.push({ remaining: n, hang: true, status: 0, headers: {}, options });
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -7,6 +7,7 @@ import { lineageMarker, PRODLOOP_LABEL, parseIssueMetadata } from '#domain/issue
 import type { IssueRef } from '#domain/lineage/lineage';
 import { NotFoundError, TransientError } from '#domain/shared/errors';
 import type { IssueTracker } from '#ports/issues';
+import { fitsBeforeDeadline, isWaitPastDeadline } from './bounds.ts';
 import type { GitHubClient } from './client.ts';
 import { toGitHubError } from './errors.ts';
 
@@ -18,6 +19,8 @@ export interface GitHubIssueTrackerOptions {
   readonly fileAttempts?: number;
   /** Unit of the waits between those attempts, in milliseconds. */
   readonly retryDelayMs?: number;
+  /** When the invocation's calls must be over (epoch milliseconds): a wait between attempts that would end later is not waited. */
+  readonly deadline?: () => number | undefined;
 }
 
 export class GitHubIssueTracker implements IssueTracker {
@@ -26,6 +29,7 @@ export class GitHubIssueTracker implements IssueTracker {
   readonly #repo: string;
   readonly #fileAttempts: number;
   readonly #retryDelayMs: number;
+  readonly #deadline: () => number | undefined;
 
   constructor(options: GitHubIssueTrackerOptions) {
     this.#octokit = options.octokit;
@@ -33,6 +37,7 @@ export class GitHubIssueTracker implements IssueTracker {
     this.#repo = options.repo;
     this.#fileAttempts = Math.max(1, options.fileAttempts ?? 3);
     this.#retryDelayMs = options.retryDelayMs ?? 1000;
+    this.#deadline = options.deadline ?? (() => undefined);
   }
 
   get repository(): string {
@@ -61,8 +66,7 @@ export class GitHubIssueTracker implements IssueTracker {
         return { number: data.number, url: data.html_url, kind: draft.kind, shadow: false };
       } catch (error) {
         const mapped = this.#error(error, `filing the issue for lineage ${draft.lineageId}`);
-        if (!(mapped instanceof TransientError) || attempt >= this.#fileAttempts) throw mapped;
-        await sleep(this.#retryDelayMs * attempt ** 2);
+        await this.#backOff(mapped, attempt);
       }
     }
   }
@@ -87,8 +91,7 @@ export class GitHubIssueTracker implements IssueTracker {
         return;
       } catch (error) {
         const mapped = this.#error(error, `commenting on issue #${number}`);
-        if (!(mapped instanceof TransientError) || attempt >= this.#fileAttempts) throw mapped;
-        await sleep(this.#retryDelayMs * attempt ** 2);
+        await this.#backOff(mapped, attempt);
       }
     }
   }
@@ -181,6 +184,26 @@ export class GitHubIssueTracker implements IssueTracker {
       if (page.data.some((c) => c.body !== undefined && sameText(c.body, body))) return true;
     }
     return false;
+  }
+
+  /**
+   * Waits before the next attempt after a transient failure, or throws: the failure is not transient,
+   * the attempts are spent, or the wait would end past the deadline (the step's retry takes over).
+   */
+  async #backOff(failure: Error, attempt: number): Promise<void> {
+    if (!(failure instanceof TransientError) || attempt >= this.#fileAttempts) throw failure;
+    // GitHub asked for a longer wait than the invocation has left: retrying sooner would ignore it.
+    if (isWaitPastDeadline(failure)) throw failure;
+    const wait = this.#retryDelayMs * attempt ** 2;
+    if (!fitsBeforeDeadline({ deadline: this.#deadline }, wait)) {
+      throw new TransientError(
+        `${failure.message} (not retried here: the wait of ${wait} ms before the next attempt ends past the invocation's deadline)`,
+        {
+          cause: failure,
+        },
+      );
+    }
+    await sleep(wait);
   }
 
   #number(issue: IssueRef): number {

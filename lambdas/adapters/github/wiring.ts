@@ -3,6 +3,7 @@
  * once per container, token.ts) → one Octokit per container → the issue tracker and the code host of
  * the configured repository. In shadow mode every write goes to the lineage's audit trail instead
  * (shadow.ts). Each use is a function of its own, so a bundle carries only what its handler asks for.
+ * Each invocation sets its deadline (`until`), which every request, retry and wait then keeps to.
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ENV, requireEnv } from '#adapters/env';
@@ -29,8 +30,32 @@ export interface GitHubWiringOptions {
   readonly logger: LoggerLike;
   /** Reads the token from the secret; by default from Secrets Manager, cached per container. */
   readonly readToken?: (secretId: string) => Promise<string>;
-  /** Octokit settings besides the token, the base URL and the logger (a local test server turns write spacing off). */
-  readonly octokit?: Omit<CreateOctokitOptions, 'token' | 'baseUrl' | 'logger'>;
+  /**
+   * Octokit settings besides the token, the base URL, the logger and the deadline (a local test
+   * server turns write spacing off; `requestTimeoutMs` bounds each request, 10 s unless set).
+   */
+  readonly octokit?: Omit<CreateOctokitOptions, 'token' | 'baseUrl' | 'logger' | 'deadline'>;
+}
+
+/** Kept free before the function's own timeout: time to log, answer and hand the retry back cleanly. */
+export const DEADLINE_MARGIN_MS = 5000;
+
+/** What a handler's Lambda context offers for the deadline. */
+export interface InvocationContext {
+  getRemainingTimeInMillis(): number;
+}
+
+/**
+ * The deadline of an invocation (epoch milliseconds): the function's remaining time less a margin.
+ * Without a context (a direct call, a local run) there is none.
+ */
+export function invocationDeadline(
+  context: InvocationContext | undefined,
+  marginMs = DEADLINE_MARGIN_MS,
+  now: number = Date.now(),
+): number | undefined {
+  if (!context || typeof context.getRemainingTimeInMillis !== 'function') return undefined;
+  return now + context.getRemainingTimeInMillis() - marginMs;
 }
 
 /** The configured repository through one Octokit. */
@@ -44,16 +69,28 @@ export interface GitHubWiring {
   readonly options: GitHubWiringOptions;
   /** Built on first use and kept for the container; a failure (an unreadable secret, say) is not kept, so the next call tries again. */
   connect(): Promise<GitHubConnection>;
+  /** Sets the deadline of the current invocation (epoch milliseconds; undefined: none): call it first in every invocation. */
+  until(deadline: number | undefined): void;
+  /** The deadline of the current invocation. */
+  deadline(): number | undefined;
 }
 
 /** Built at cold start; reads nothing until a use below needs GitHub. */
 export function githubWiring(options: GitHubWiringOptions): GitHubWiring {
   const readToken = options.readToken ?? secretsManagerToken();
   let connection: Promise<GitHubConnection> | undefined;
+  let current: number | undefined;
+  const deadline = () => current;
   const open = async (): Promise<GitHubConnection> => {
     const token = await readToken(requireEnv(options.secretId, ENV.githubTokenSecretId));
     const { owner, repo } = splitRepository(options.config.githubRepository);
-    const octokit = createOctokit({ ...options.octokit, token, baseUrl: options.config.githubApiUrl, logger: options.logger });
+    const octokit = createOctokit({
+      ...options.octokit,
+      token,
+      baseUrl: options.config.githubApiUrl,
+      logger: options.logger,
+      deadline,
+    });
     return { octokit, owner, repo };
   };
   return {
@@ -68,6 +105,10 @@ export function githubWiring(options: GitHubWiringOptions): GitHubWiring {
       }
       return connection;
     },
+    until(at) {
+      current = at;
+    },
+    deadline,
   };
 }
 
@@ -75,7 +116,7 @@ export function githubWiring(options: GitHubWiringOptions): GitHubWiring {
 export async function githubIssueTracker(wiring: GitHubWiring): Promise<IssueTracker> {
   const { config, store, clock } = wiring.options;
   if (config.shadowMode) return new AuditTrailIssueTracker(store, clock);
-  return new GitHubIssueTracker(await wiring.connect());
+  return new GitHubIssueTracker({ ...(await wiring.connect()), deadline: wiring.deadline });
 }
 
 /**
