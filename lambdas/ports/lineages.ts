@@ -16,6 +16,16 @@ export type OpenLineageResult =
   /** The lineage is already in flight: nothing new starts. */
   | { readonly started: false; readonly lineage: Lineage };
 
+/** A conditional status change: from one of `from` to `to`, audited as `action` by `actor`. */
+export interface StatusChange {
+  readonly from: readonly LineageStatus[];
+  readonly to: LineageStatus;
+  readonly at: string;
+  readonly actor: string;
+  readonly action: string;
+  readonly detail?: Record<string, unknown>;
+}
+
 /** Lineages: opening one per problem, its status changes and the execution it runs in. */
 export interface Lineages {
   /**
@@ -44,17 +54,7 @@ export interface Lineages {
   getLineage(lineageId: string): Promise<Lineage | undefined>;
   listLineages(): Promise<Lineage[]>;
   /** Conditional status change; throws ConflictError when the current status is not one of `from`. */
-  transition(
-    lineageId: string,
-    change: {
-      from: readonly LineageStatus[];
-      to: LineageStatus;
-      at: string;
-      actor: string;
-      action: string;
-      detail?: Record<string, unknown>;
-    },
-  ): Promise<Lineage>;
+  transition(lineageId: string, change: StatusChange): Promise<Lineage>;
   recordIssue(lineageId: string, issue: IssueRef, at: string): Promise<Lineage>;
   /** Hands the lineage from one execution to the next (a fresh history per iteration); idempotent for a retry. */
   continueExecution(lineageId: string, from: string, to: string, at: string): Promise<Lineage>;

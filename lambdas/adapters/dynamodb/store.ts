@@ -52,7 +52,6 @@ import {
   type IssueRef,
   issueRef,
   type Lineage,
-  type LineageStatus,
   type QuarantineLock,
   quarantineLock,
   type RecordedDeploy,
@@ -63,7 +62,7 @@ import { ConflictError, NotFoundError } from '#domain/shared/errors';
 import { isoUtc } from '#domain/shared/time';
 import { type DeploySignal, deploySignal, type HealthSignal, healthSignal } from '#domain/signals/signals';
 import type { ChargeInput, ChargeResult } from '#ports/budgets';
-import type { OpenLineageInput, OpenLineageResult } from '#ports/lineages';
+import type { OpenLineageInput, OpenLineageResult, StatusChange } from '#ports/lineages';
 import type { LineageStore } from '#ports/store';
 import type { ClaimFixResult } from '#ports/waits';
 import { backoff, cancellationReasons, conditionFailure, isConditionalCheckFailed, isTransientConflict, raise } from './conflicts.ts';
@@ -202,17 +201,7 @@ export class DynamoDbLineageStore implements LineageStore {
     return items.map(parseLineage);
   }
 
-  async transition(
-    lineageId: string,
-    change: {
-      from: readonly LineageStatus[];
-      to: LineageStatus;
-      at: string;
-      actor: string;
-      action: string;
-      detail?: Record<string, unknown>;
-    },
-  ): Promise<Lineage> {
+  async transition(lineageId: string, change: StatusChange): Promise<Lineage> {
     if (change.from.length === 0) {
       const current = await this.requireLineage(lineageId);
       throw new ConflictError(`lineage ${lineageId} is ${current.status}; no status to move from was given`);
